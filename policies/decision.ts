@@ -3,7 +3,8 @@
  * explained result for each pool. Pure data, JSON-serialisable, so the same values feed the
  * live loop, the simulator, the decision log, the API and the state directory.
  */
-import type { ActionKind, BandName, SignalName } from './types.js';
+import type { Signals } from '../probes/reading.js';
+import type { ActionKind, BandName, Config, SignalName } from './types.js';
 
 /** Per-pool memory of the decision core between ticks. */
 export interface PoolState {
@@ -83,8 +84,8 @@ export interface PoolDecision {
 
 export interface DecideInput {
   readonly state: DecisionState;
-  readonly signals: import('../probes/reading.js').Signals;
-  readonly config: import('./types.js').Config;
+  readonly signals: Signals;
+  readonly config: Config;
   readonly now: number;
   /** Keyed by `poolKey(service, pool)`; expired ones are ignored. */
   readonly overrides?: Readonly<Record<string, Override>>;

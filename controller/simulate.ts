@@ -1,0 +1,258 @@
+/**
+ * The offline simulator (CONTRACT section 4): replays a trace of signals, one JSON line per tick,
+ * through the same `decide()` as the live loop, assuming every push succeeds at once, and reports
+ * each capacity change. `simulateCommand` is `poolpilot simulate --config FILE --trace FILE`.
+ */
+import { open } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import type { CommandIo } from './cli/io.js';
+import { processIo } from './cli/io.js';
+import { decide, initialState } from '../policies/decide.js';
+import type { PoolDecision } from '../policies/decision.js';
+import { formatConfigError, loadConfigFile } from '../policies/loader.js';
+import type { Config } from '../policies/types.js';
+import type { Reading, Signals } from '../probes/reading.js';
+
+/** Usage of `poolpilot simulate`, printed on `--help` (stdout) and on usage errors (stderr). */
+export const SIMULATE_USAGE = `Usage: poolpilot simulate --config FILE --trace FILE
+
+Replays a trace through the decision code and prints one JSON line per capacity change:
+  {"t", "service", "pool", "from", "to", "action", "rule", "reason"}
+The trace is JSON lines, one tick each, in time order:
+  {"t": 0, "cache": 0.25, "load": 0.4}        t in ms; load a number or {"<service>": number}
+A signal left out (or null) is missing at that tick. Blank lines are skipped.
+Exit 0 when the whole trace ran, 1 on a bad config or trace line (FILE:LINE: message), 2 on usage.`;
+
+const TRACE_KEYS: readonly string[] = ['t', 'cache', 'load'];
+
+/** A trace line that cannot be replayed; `message` is `FILE:LINE: detail`. */
+export class TraceError extends Error {
+  readonly code = 'POOLPILOT_TRACE_INVALID';
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly detail: string,
+    options?: ErrorOptions,
+  ) {
+    super(`${file}:${line}: ${detail}`, options);
+    this.name = 'TraceError';
+  }
+}
+
+/** One tick of a trace: signal values at time `t` (ms); a signal absent here is missing. */
+export interface TraceTick {
+  readonly t: number;
+  readonly cache?: number;
+  /** Load per service name; a service absent here has no load at this tick. */
+  readonly load: Readonly<Record<string, number>>;
+}
+
+/** One capacity change, printed as a JSON line with exactly these keys in this order. */
+export interface SimChange {
+  readonly t: number;
+  readonly service: string;
+  readonly pool: string;
+  readonly from: number;
+  readonly to: number;
+  readonly action: PoolDecision['action'];
+  readonly rule: number | null;
+  readonly reason: string;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'string') return `the string ${JSON.stringify(v)}`;
+  return typeof v === 'object' ? 'an object' : String(v);
+}
+
+/** A signal value: a number in [0, 1], or null/absent for a missing signal. */
+function level(v: unknown, where: string, fail: (detail: string) => never): number | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number') return fail(`"${where}" must be a number between 0 and 1, got ${describe(v)}`);
+  if (v < 0 || v > 1) return fail(`"${where}" must be between 0 and 1, got ${v}`);
+  return v;
+}
+
+function parseLoad(
+  v: unknown,
+  services: readonly string[],
+  fail: (detail: string) => never,
+): Record<string, number> {
+  const load: Record<string, number> = {};
+  if (isRecord(v)) {
+    for (const [name, value] of Object.entries(v)) {
+      if (!services.includes(name)) {
+        return fail(`"load" names unknown service "${name}" (services: ${services.join(', ') || 'none'})`);
+      }
+      const n = level(value, `load.${name}`, fail);
+      if (n !== undefined) load[name] = n;
+    }
+    return load;
+  }
+  if (Array.isArray(v))
+    return fail(`"load" must be a number or an object of numbers per service, got an array`);
+  const n = level(v, 'load', fail);
+  if (n !== undefined) for (const name of services) load[name] = n;
+  return load;
+}
+
+/**
+ * Parse one trace line (1-based `lineNo`) for a configuration with these `services`.
+ * Returns null for a blank line; throws a {@link TraceError} for bad JSON, a line that is not an
+ * object, unknown keys, a missing, non-numeric or negative `t`, signal values that are not numbers
+ * in [0, 1], or a `load` object naming an unknown service. Time order is checked by {@link simulate}.
+ */
+export function parseTraceLine(
+  line: string,
+  lineNo: number,
+  file: string,
+  services: readonly string[],
+): TraceTick | null {
+  const fail = (detail: string, cause?: unknown): never => {
+    throw new TraceError(file, lineNo, detail, cause === undefined ? undefined : { cause });
+  };
+  const text = lineNo === 1 ? line.replace(/^\uFEFF/, '') : line; // a byte order mark
+  if (text.trim() === '') return null;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    return fail(`invalid JSON: ${errorText(err)}`, err);
+  }
+  if (!isRecord(raw)) return fail(`a trace line must be a JSON object, got ${describe(raw)}`);
+  for (const key of Object.keys(raw)) {
+    if (!TRACE_KEYS.includes(key)) return fail(`unknown key "${key}" (expected t, cache, load)`);
+  }
+  const t = raw['t'];
+  if (t === undefined) return fail(`missing "t" (milliseconds from the trace start)`);
+  if (typeof t !== 'number') return fail(`"t" must be a number of milliseconds, got ${describe(t)}`);
+  if (!Number.isFinite(t)) return fail(`"t" must be a finite number of milliseconds, got ${t}`);
+  if (t < 0) return fail(`"t" must not be negative, got ${t}`);
+  const cache = level(raw['cache'], 'cache', fail);
+  const load = parseLoad(raw['load'], services, fail);
+  return cache === undefined ? { t, load } : { t, cache, load };
+}
+
+/** The signals of one tick: every reading fresh (read at `t`), absent ones missing. */
+export function tickSignals(tick: TraceTick): Signals {
+  const fresh = (value: number): Reading => ({ value, at: tick.t, stale: false });
+  const load: Record<string, Reading> = {};
+  for (const [name, value] of Object.entries(tick.load)) load[name] = fresh(value);
+  return tick.cache === undefined ? { load } : { cache: fresh(tick.cache), load };
+}
+
+/**
+ * Replay `lines` (a trace, one JSON object per line) through `decide()` and yield one change per
+ * pool whose capacity moved, in tick order then configuration order. Pushes are assumed to succeed
+ * at once. Throws a {@link TraceError} at the first bad line (changes yielded before it stand),
+ * including a `t` smaller than the previous line's. Holds one line at a time in memory.
+ */
+export async function* simulate(
+  config: Config,
+  lines: AsyncIterable<string> | Iterable<string>,
+  file: string,
+): AsyncGenerator<SimChange, void, undefined> {
+  const services = config.services.map((s) => s.name);
+  let state = initialState();
+  let lineNo = 0;
+  let lastT: number | undefined;
+  for await (const line of lines) {
+    lineNo += 1;
+    const tick = parseTraceLine(line, lineNo, file, services);
+    if (tick === null) continue;
+    if (lastT !== undefined && tick.t < lastT) {
+      throw new TraceError(file, lineNo, `"t" goes backwards: ${tick.t} after ${lastT}`);
+    }
+    lastT = tick.t;
+    const out = decide({ state, signals: tickSignals(tick), config, now: tick.t });
+    state = out.state;
+    for (const d of out.decisions) {
+      if (d.to === d.from) continue;
+      const { service, pool, from, to, action, rule, reason } = d;
+      yield { t: tick.t, service, pool, from, to, action, rule, reason };
+    }
+  }
+}
+
+/** The lines of a file, read through a stream: constant memory whatever the file's size. */
+async function* fileLines(file: string): AsyncGenerator<string, void, undefined> {
+  const handle = await open(file, 'r');
+  const input = handle.createReadStream({ encoding: 'utf8' }); // closes the handle when done
+  const reader = createInterface({ input, crlfDelay: Infinity });
+  try {
+    yield* reader;
+  } finally {
+    reader.close();
+    input.destroy();
+  }
+}
+
+type Parsed =
+  { readonly help: true } | { readonly help: false; readonly config: string; readonly trace: string };
+
+function parseCommandLine(args: readonly string[]): Parsed | string {
+  let values: { config?: string | undefined; trace?: string | undefined; help?: boolean | undefined };
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: [...args],
+      options: {
+        config: { type: 'string' },
+        trace: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: true,
+      strict: true,
+    }));
+  } catch (err) {
+    return errorText(err);
+  }
+  if (values.help === true) return { help: true };
+  if (positionals.length > 0) return `unexpected argument "${positionals[0]}"`;
+  if (values.config === undefined || values.config === '') return 'missing --config FILE';
+  if (values.trace === undefined || values.trace === '') return 'missing --trace FILE';
+  return { help: false, config: values.config, trace: values.trace };
+}
+
+/**
+ * `poolpilot simulate` with `args` after the command name. Prints one JSON line per capacity
+ * change on stdout and returns 0; a bad trace line prints `FILE:LINE: message` on stderr and
+ * returns 1 (changes already printed stay printed), as do an invalid config and an unreadable
+ * trace; a usage error prints the usage on stderr and returns 2; `--help` prints it on stdout.
+ */
+export async function simulateCommand(args: readonly string[], io: CommandIo = processIo): Promise<number> {
+  const parsed = parseCommandLine(args);
+  if (typeof parsed === 'string') {
+    io.stderr(`poolpilot simulate: ${parsed}\n${SIMULATE_USAGE}\n`);
+    return 2;
+  }
+  if (parsed.help) {
+    io.stdout(`${SIMULATE_USAGE}\n`);
+    return 0;
+  }
+  const loaded = await loadConfigFile(parsed.config);
+  if (!loaded.ok) {
+    for (const e of loaded.errors) io.stderr(`${formatConfigError(e)}\n`);
+    return 1;
+  }
+  try {
+    for await (const change of simulate(loaded.config, fileLines(parsed.trace), parsed.trace)) {
+      io.stdout(`${JSON.stringify(change)}\n`);
+    }
+  } catch (err) {
+    if (err instanceof TraceError) io.stderr(`${err.message}\n`);
+    else io.stderr(`${parsed.trace}: cannot read the trace: ${errorText(err)}\n`);
+    return 1;
+  }
+  return 0;
+}

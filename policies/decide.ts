@@ -1,0 +1,283 @@
+/**
+ * The decision core: a pure function of (previous state, signals, configuration, now) that gives
+ * every configured pool its next capacity and says why. No I/O, no clock: the live loop and the
+ * simulator call the same function.
+ */
+import { applyAction, clampTarget, describeClamps } from './actions.js';
+import type { RuleTiming } from './actions.js';
+import { classify, describeBand } from './bands.js';
+import { poolKey } from './decision.js';
+import type {
+  BandMemory,
+  Clamp,
+  DecideInput,
+  DecideOutput,
+  DecisionState,
+  Explanation,
+  Override,
+  PoolDecision,
+  PoolState,
+  SignalExplanation,
+} from './decision.js';
+import { formatDuration } from './duration.js';
+import type { BandName, BandSpec, Policy, PoolSpec, Rule, SignalName } from './types.js';
+import { SIGNAL_NAMES } from './types.js';
+import type { Reading } from '../probes/reading.js';
+
+/** One signal as a pool's rules see it at this tick. */
+interface SignalView {
+  /** False when the reading is missing, marked stale, or older than `staleAfter`. */
+  readonly usable: boolean;
+  readonly value: number | null;
+  /** The band, for usable signals only. */
+  readonly band: BandName | null;
+  readonly explanation: SignalExplanation;
+}
+
+type Views = Readonly<Record<SignalName, SignalView>>;
+
+/** The outcome of trying the rules in order. */
+type Search =
+  | { readonly kind: 'match'; readonly index: number; readonly rule: Rule }
+  | { readonly kind: 'missing'; readonly index: number; readonly missing: readonly SignalName[] }
+  | { readonly kind: 'none' };
+
+/** Where a pool stands before this tick. */
+interface PoolInput {
+  readonly service: string;
+  readonly pool: PoolSpec;
+  readonly previous: PoolState | undefined;
+  readonly views: Views;
+  readonly override: Override | undefined;
+  readonly policy: Policy;
+  readonly now: number;
+}
+
+/** The state before any decision: no band memory, every pool still at its `base`. */
+export function initialState(): DecisionState {
+  return { bands: { load: {} }, pools: {} };
+}
+
+function viewSignal(
+  reading: Reading | undefined,
+  spec: BandSpec,
+  previous: BandName | undefined,
+  now: number,
+  staleAfterMs: number,
+): SignalView {
+  if (reading === undefined || !Number.isFinite(reading.value)) {
+    const explanation = { value: null, ageMs: null, stale: true, band: null, reason: 'missing' };
+    return { usable: false, value: null, band: null, explanation };
+  }
+  const { value } = reading;
+  const ageMs = Math.max(0, now - reading.at);
+  const sources = reading.sources === undefined ? {} : { sources: reading.sources };
+  let reason: string | undefined;
+  if (reading.stale) reason = reading.reason ?? 'stale';
+  else if (ageMs > staleAfterMs) {
+    reason = `${formatDuration(ageMs)} old, older than staleAfter ${formatDuration(staleAfterMs)}`;
+  }
+  if (reason !== undefined) {
+    return {
+      usable: false,
+      value,
+      band: null,
+      explanation: { value, ageMs, stale: true, band: null, reason, ...sources },
+    };
+  }
+  const band = classify(value, spec, previous);
+  return { usable: true, value, band, explanation: { value, ageMs, stale: false, band, ...sources } };
+}
+
+/** The signals a rule needs: those its `when` names, and both for a `linear` action. */
+export function ruleSignals(rule: Rule): SignalName[] {
+  return SIGNAL_NAMES.filter((name) => rule.when[name] !== undefined || rule.action.kind === 'linear');
+}
+
+function findRule(rules: readonly Rule[], views: Views): Search {
+  for (const [index, rule] of rules.entries()) {
+    const needed = ruleSignals(rule);
+    const missing = needed.filter((name) => !views[name].usable);
+    if (missing.length > 0) return { kind: 'missing', index, missing };
+    const matches = needed.every((name) => {
+      const bands = rule.when[name];
+      const band = views[name].band;
+      return bands === undefined || (band !== null && bands.includes(band));
+    });
+    if (matches) return { kind: 'match', index, rule };
+  }
+  return { kind: 'none' };
+}
+
+function conditions(rule: Rule, index: number, policy: Policy, views: Views): string {
+  const parts: string[] = [];
+  for (const name of SIGNAL_NAMES) {
+    const { value, band } = views[name];
+    if (rule.when[name] !== undefined && value !== null && band !== null) {
+      parts.push(describeBand(name, value, policy.bands[name], band));
+    }
+  }
+  if (parts.length > 0) return parts.join(', ');
+  return index === 0 ? 'always' : 'no earlier rule matched';
+}
+
+function describeMissing(name: SignalName, view: SignalView): string {
+  return view.value === null ? `${name} missing` : `${name} stale (${view.explanation.reason ?? 'stale'})`;
+}
+
+interface Verdict {
+  readonly to: number;
+  readonly action: PoolDecision['action'];
+  readonly rule: number | null;
+  readonly summary: string;
+  readonly rawTarget: number;
+  readonly clamps: readonly Clamp[];
+  readonly extra?: Pick<Explanation, 'missing' | 'override'>;
+  readonly state: PoolState;
+}
+
+/**
+ * A verdict with no rule holding (override, onMissing, nothing matched): `raw` clamped, the rule
+ * timers reset, and `action` only when the capacity changes (otherwise `hold`).
+ */
+function resting(
+  input: PoolInput,
+  current: number,
+  raw: number,
+  action: Verdict['action'],
+  describe: (target: number) => string,
+  extra?: Verdict['extra'],
+): Verdict {
+  const { target, clamps } = clampTarget(raw, input.pool.min, input.pool.max);
+  return {
+    to: target,
+    action: target === current && action !== 'override' ? 'hold' : action,
+    rule: null,
+    summary: describe(target) + describeClamps(clamps),
+    rawTarget: raw,
+    clamps,
+    ...(extra === undefined ? {} : { extra }),
+    state: { capacity: target, rule: null, ruleSince: input.now, c0: target, lastShrinkAt: null },
+  };
+}
+
+/** The matched rule's action, carrying its timers when it already held at the previous decision. */
+function ruled(input: PoolInput, current: number, index: number, rule: Rule): Verdict {
+  const { pool, previous, views, policy, now } = input;
+  const timing: RuleTiming =
+    previous !== undefined && previous.rule === index
+      ? { since: previous.ruleSince, c0: previous.c0, lastShrinkAt: previous.lastShrinkAt }
+      : { since: now, c0: current, lastShrinkAt: null };
+  const cache = views.cache.value;
+  const load = views.load.value;
+  const result = applyAction({ action: rule.action, current, pool, now, timing, cache, load });
+  return {
+    to: result.target,
+    action: result.target === current ? 'hold' : rule.action.kind,
+    rule: index,
+    summary: `${conditions(rule, index, policy, views)}: ${result.text}`,
+    rawTarget: result.rawTarget,
+    clamps: result.clamps,
+    state: {
+      capacity: result.target,
+      rule: index,
+      ruleSince: timing.since,
+      c0: timing.c0,
+      lastShrinkAt: result.lastShrinkAt,
+    },
+  };
+}
+
+function verdict(input: PoolInput, current: number): Verdict {
+  const { pool, views, override, policy, now } = input;
+  if (override !== undefined) {
+    const left = formatDuration(override.until - now);
+    const text = (t: number) => `override ${override.capacity} for ${left} more -> ${t}`;
+    return resting(input, current, override.capacity, 'override', text, { override });
+  }
+  const search = findRule(policy.rules, views);
+  switch (search.kind) {
+    case 'match':
+      return ruled(input, current, search.index, search.rule);
+    case 'none':
+      return resting(input, current, current, 'hold', (t) => `no rule matched: hold ${t}`);
+    case 'missing': {
+      const { onMissing } = policy;
+      const raw = onMissing === 'hold' ? current : onMissing === 'base' ? pool.base : pool.min;
+      const what = search.missing.map((name) => describeMissing(name, views[name])).join(', ');
+      const text = (t: number) => `${what} (rule ${search.index} needs it): onMissing ${onMissing} -> ${t}`;
+      return resting(input, current, raw, 'missing', text, { missing: search.missing });
+    }
+  }
+}
+
+function decidePool(input: PoolInput): { decision: PoolDecision; state: PoolState } {
+  const current = input.previous?.capacity ?? input.pool.base;
+  const v = verdict(input, current);
+  const explanation: Explanation = {
+    rule: v.rule,
+    summary: v.summary,
+    signals: { cache: input.views.cache.explanation, load: input.views.load.explanation },
+    rawTarget: v.rawTarget,
+    clamps: v.clamps,
+    ...v.extra,
+  };
+  const decision: PoolDecision = {
+    service: input.service,
+    pool: input.pool.name,
+    from: current,
+    to: v.to,
+    action: v.action,
+    rule: v.rule,
+    reason: v.summary,
+    explanation,
+  };
+  return { decision, state: v.state };
+}
+
+/**
+ * Decide every configured pool's capacity at `now`, in configuration order. Bands are classified
+ * with the hysteresis remembered in `state` (cache once for the node, load per service); a signal
+ * that is missing, stale or older than `staleAfter` keeps its remembered band and is unusable, and
+ * the first rule that names it gives the pool `onMissing`. An unexpired override pins the target.
+ * Returns the next state (only configured pools kept) and one decision per pool, changed or not.
+ */
+export function decide(input: DecideInput): DecideOutput {
+  const { config, signals, state, now } = input;
+  const { policy } = config;
+  const cache = viewSignal(signals.cache, policy.bands.cache, state.bands.cache, now, policy.staleAfterMs);
+  const loadBands: Record<string, BandName> = {};
+  const pools: Record<string, PoolState> = {};
+  const decisions: PoolDecision[] = [];
+  for (const service of config.services) {
+    const remembered = state.bands.load[service.name];
+    const load = viewSignal(
+      signals.load[service.name],
+      policy.bands.load,
+      remembered,
+      now,
+      policy.staleAfterMs,
+    );
+    const loadBand = load.band ?? remembered;
+    if (loadBand !== undefined) loadBands[service.name] = loadBand;
+    for (const pool of service.pools) {
+      const key = poolKey(service.name, pool.name);
+      const pinned = input.overrides?.[key];
+      const result = decidePool({
+        service: service.name,
+        pool,
+        previous: state.pools[key],
+        views: { cache, load },
+        override: pinned !== undefined && now < pinned.until ? pinned : undefined,
+        policy,
+        now,
+      });
+      pools[key] = result.state;
+      decisions.push(result.decision);
+    }
+  }
+  const cacheBand = cache.band ?? state.bands.cache;
+  const bands: BandMemory =
+    cacheBand === undefined ? { load: loadBands } : { cache: cacheBand, load: loadBands };
+  return { state: { bands, pools }, decisions };
+}
