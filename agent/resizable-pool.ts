@@ -1,0 +1,150 @@
+/** What a pool reports about itself; the agent serves it as one entry of `pools` in the stats document. */
+export interface PoolStats {
+  readonly name: string;
+  /** How many items the pool may keep (idle plus in use). Acquire never blocks on it. */
+  readonly capacity: number;
+  readonly inUse: number;
+  readonly idle: number;
+  /** Acquires served from an idle item. */
+  readonly hits: number;
+  /** Acquires that had to create an item. */
+  readonly misses: number;
+}
+
+/**
+ * The part of a pool the agent needs: a name, a resize and its stats. `ResizablePool` implements it;
+ * a service with pools of its own can implement it too and hand them to the agent plugin.
+ */
+export interface Resizable {
+  readonly name: string;
+  /** Sets the capacity (an integer >= 0) and returns the previous one. */
+  resize(capacity: number): number;
+  stats(): PoolStats;
+}
+
+/** Options of a `ResizablePool`. */
+export interface ResizablePoolOptions<T> {
+  readonly name: string;
+  /** Initial capacity, an integer >= 0. */
+  readonly capacity: number;
+  /** Makes a new item on a miss. */
+  readonly create: () => T;
+  /** Frees an item the pool does not keep. Errors it throws reach the caller of `release` or `resize`. */
+  readonly destroy?: (item: T) => void;
+}
+
+function checkCapacity(capacity: number, what: string): number {
+  if (!Number.isSafeInteger(capacity) || capacity < 0) {
+    throw new RangeError(`${what} must be an integer >= 0, got ${String(capacity)}`);
+  }
+  return capacity;
+}
+
+/** Calls `destroy` on every item, even when one throws; rethrows the first error afterwards. */
+function destroyAll<T>(items: readonly T[], destroy: ((item: T) => void) | undefined): void {
+  if (destroy === undefined) return;
+  let failure: { error: unknown } | undefined;
+  for (const item of items) {
+    try {
+      destroy(item);
+    } catch (error) {
+      failure ??= { error };
+    }
+  }
+  if (failure !== undefined) throw failure.error;
+}
+
+/**
+ * An object pool whose capacity can change while it runs.
+ *
+ * `capacity` bounds what the pool keeps (idle plus in use), never what callers may acquire: when
+ * every item is in use, `acquire` creates another one. A shrink destroys surplus idle items at once
+ * and surplus in-use items as they are released; growth is lazy (items are created on demand).
+ * Synchronous and single-threaded, like the event loop that uses it.
+ */
+export class ResizablePool<T> implements Resizable {
+  readonly name: string;
+  readonly #create: () => T;
+  readonly #destroy: ((item: T) => void) | undefined;
+  /** Idle items, most recently released last (reused first, while warm). */
+  readonly #idle: T[] = [];
+  #capacity: number;
+  #inUse = 0;
+  #hits = 0;
+  #misses = 0;
+
+  constructor(options: ResizablePoolOptions<T>) {
+    if (typeof options.name !== 'string' || options.name.length === 0) {
+      throw new TypeError('pool name must be a non-empty string');
+    }
+    this.name = options.name;
+    this.#capacity = checkCapacity(options.capacity, `capacity of pool "${options.name}"`);
+    this.#create = options.create;
+    this.#destroy = options.destroy;
+  }
+
+  /** The current capacity. */
+  get capacity(): number {
+    return this.#capacity;
+  }
+
+  /** Returns an idle item (a hit) or a new one (a miss). Give it back with `release`. */
+  acquire(): T {
+    if (this.#idle.length > 0) {
+      const item = this.#idle.pop() as T;
+      this.#hits++;
+      this.#inUse++;
+      return item;
+    }
+    const created = this.#create();
+    this.#misses++;
+    this.#inUse++;
+    return created;
+  }
+
+  /**
+   * Gives back an item from `acquire`: it becomes idle while the pool holds no more than its
+   * capacity, and is destroyed otherwise. Releasing more items than were acquired throws.
+   */
+  release(item: T): void {
+    if (this.#inUse === 0) {
+      throw new Error(`pool "${this.name}": release without a matching acquire`);
+    }
+    const keep = this.#idle.length + this.#inUse <= this.#capacity;
+    this.#inUse--;
+    if (keep) {
+      this.#idle.push(item);
+    } else {
+      destroyAll([item], this.#destroy);
+    }
+  }
+
+  /**
+   * Sets the capacity and returns the previous one. A shrink destroys idle items beyond the new
+   * capacity at once (in-use ones go when released); a growth creates nothing until needed.
+   * Throws a RangeError unless `capacity` is an integer >= 0.
+   */
+  resize(capacity: number): number {
+    checkCapacity(capacity, `capacity of pool "${this.name}"`);
+    const previous = this.#capacity;
+    this.#capacity = capacity;
+    const surplus = Math.min(this.#idle.length, this.#idle.length + this.#inUse - capacity);
+    if (surplus > 0) {
+      // The oldest idle items (at the front) go first; the warm ones stay.
+      destroyAll(this.#idle.splice(0, surplus), this.#destroy);
+    }
+    return previous;
+  }
+
+  /** A snapshot of the pool's counters. */
+  stats(): PoolStats {
+    return {
+      name: this.name,
+      capacity: this.#capacity,
+      inUse: this.#inUse,
+      idle: this.#idle.length,
+      hits: this.#hits,
+      misses: this.#misses,
+    };
+  }
+}
