@@ -1,0 +1,76 @@
+/**
+ * Resolves `poolpilot run`'s settings from flags and the environment (flags win), validating
+ * each value once so the rest of the program gets typed, checked options.
+ */
+import { parseArgs } from 'node:util';
+import { UsageError } from './usage-error.js';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface RunOptions {
+  readonly help: boolean;
+  /** Undefined: run the embedded default. */
+  readonly config?: string;
+  readonly host: string;
+  readonly port: number;
+  readonly procRoot: string;
+  readonly cgroupRoot: string;
+  readonly stateDir?: string;
+  readonly logLevel: LogLevel;
+  readonly demoPort: number;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export function parseRunOptions(args: readonly string[], env: Env): RunOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        config: { type: 'string', short: 'c' },
+        host: { type: 'string' },
+        port: { type: 'string' },
+        'proc-root': { type: 'string' },
+        'cgroup-root': { type: 'string' },
+        'state-dir': { type: 'string' },
+        'log-level': { type: 'string' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const v = parsed.values;
+  const pick = (flag: string | undefined, name: string): string | undefined => {
+    const value = flag ?? env[name];
+    return value === '' ? undefined : value;
+  };
+  const logLevel = pick(v['log-level'], 'POOLPILOT_LOG_LEVEL') ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new UsageError(`log level must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+  const config = pick(v.config, 'POOLPILOT_CONFIG');
+  const stateDir = pick(v['state-dir'], 'POOLPILOT_STATE_DIR');
+  return {
+    help: v.help ?? false,
+    ...(config !== undefined ? { config } : {}),
+    host: pick(v.host, 'POOLPILOT_HOST') ?? '127.0.0.1',
+    port: parsePort(pick(v.port, 'POOLPILOT_PORT') ?? '9464', 'port'),
+    procRoot: pick(v['proc-root'], 'POOLPILOT_PROC_ROOT') ?? '/proc',
+    cgroupRoot: pick(v['cgroup-root'], 'POOLPILOT_CGROUP_ROOT') ?? '/sys/fs/cgroup',
+    ...(stateDir !== undefined ? { stateDir } : {}),
+    logLevel: logLevel as LogLevel,
+    demoPort: parsePort(env.POOLPILOT_DEMO_PORT ?? '8080', 'POOLPILOT_DEMO_PORT'),
+  };
+}
+
+function parsePort(text: string, what: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n > 65535)
+    throw new UsageError(`${what} must be a port number 0-65535, got "${text}"`);
+  return n;
+}

@@ -1,0 +1,111 @@
+/**
+ * `poolpilot run`: load the configuration (or the embedded default), start the control loop
+ * and the HTTP API, and run until SIGTERM or SIGINT, then drain and exit 0.
+ */
+import { pino } from 'pino';
+import { formatConfigError, loadConfigFile } from '../../policies/loader.js';
+import { presetPath } from '../../policies/presets.js';
+import type { Config } from '../../policies/types.js';
+import { CacheSignalProbe } from '../../probes/cache-signal.js';
+import { buildServer } from '../api/server.js';
+import { systemClock } from '../clock.js';
+import { Controller } from '../controller.js';
+import { startDemoService, withDemoTarget } from '../demo.js';
+import type { DemoService } from '../demo.js';
+import { statsObserver } from '../observer.js';
+import type { CommandIo } from './io.js';
+import { parseRunOptions } from './run-options.js';
+import type { RunOptions } from './run-options.js';
+import { USAGE } from './usage.js';
+import { UsageError } from './usage-error.js';
+import { printTicks } from './tick-printer.js';
+
+export async function runCommand(
+  args: readonly string[],
+  io: CommandIo,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<number> {
+  let options: RunOptions;
+  try {
+    options = parseRunOptions(args, env);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    io.stderr(`poolpilot run: ${err.message}\n${USAGE.run}\n`);
+    return 2;
+  }
+  if (options.help) {
+    io.stdout(USAGE.run + '\n');
+    return 0;
+  }
+
+  const source = options.config ?? presetPath('seed');
+  const loaded = await loadConfigFile(source);
+  if (!loaded.ok) {
+    for (const e of loaded.errors) io.stderr(formatConfigError(e) + '\n');
+    return 1;
+  }
+  let config: Config = loaded.config;
+  let demo: DemoService | undefined;
+  if (options.config === undefined) {
+    try {
+      demo = await startDemoService(options.demoPort);
+    } catch (err) {
+      io.stderr(`poolpilot run: could not start the demo service: ${(err as Error).message}\n`);
+      return 1;
+    }
+    config = withDemoTarget(config, demo.url);
+  }
+
+  const logger = pino({ level: options.logLevel, base: { name: 'poolpilot' } });
+  const controller = new Controller({
+    config,
+    source: options.config ?? 'embedded:seed',
+    cache: new CacheSignalProbe({
+      procRoot: options.procRoot,
+      spec: config.policy.signals.cache,
+      clock: systemClock,
+    }),
+    observe: statsObserver({ clock: systemClock }),
+    logger,
+    defaultMetrics: true,
+  });
+  const server = await buildServer({ controller, logger });
+  try {
+    await server.listen({ host: options.host, port: options.port });
+  } catch (err) {
+    io.stderr(`poolpilot run: cannot listen on ${options.host}:${options.port}: ${(err as Error).message}\n`);
+    await controller.stop();
+    await demo?.stop();
+    return 1;
+  }
+  const address = server.server.address();
+  const port = address !== null && typeof address === 'object' ? address.port : options.port;
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  const base = `http://${host}:${port}`;
+  io.stdout(
+    `poolpilot ${config.policy.name}: dashboard ${base}/ status ${base}/api/v1/status metrics ${base}/metrics\n`,
+  );
+  if (demo) {
+    io.stdout(`demo service at ${demo.url} — put load on it with: npm run load\n`);
+  }
+  controller.start();
+  const stopPrinting = demo ? printTicks(controller, io) : () => undefined;
+
+  await waitForSignal(['SIGTERM', 'SIGINT']);
+  stopPrinting();
+  await controller.stop();
+  await server.close();
+  await demo?.stop();
+  logger.flush?.();
+  return 0;
+}
+
+function waitForSignal(signals: readonly NodeJS.Signals[]): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const handler = (signal: NodeJS.Signals): void => {
+      for (const s of signals) process.off(s, handler);
+      resolve(signal);
+    };
+    for (const s of signals) process.on(s, handler);
+  });
+}

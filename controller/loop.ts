@@ -1,0 +1,263 @@
+/**
+ * The control loop: at each tick, read the signals, decide (pure), record what changed, and
+ * push every pool whose desired capacity differs from what its service reports
+ * (level-triggered, so a restarted service is brought back to its desired size).
+ */
+import { decide } from '../policies/decide.js';
+import { emptyState, poolKey } from '../policies/decision.js';
+import type { DecisionState, Override, PoolDecision } from '../policies/decision.js';
+import type { Config, ServiceSpec } from '../policies/types.js';
+import type { Reading, Signals } from '../probes/reading.js';
+import type { Pusher } from './actuator.js';
+import type { Clock } from './clock.js';
+import type { DecisionLog, DecisionRecord } from './decision-log.js';
+import type { Logger } from './logger.js';
+import { nullLogger } from './logger.js';
+import type { Metrics } from './metrics.js';
+
+/** Samples the node's cache-pressure signal; never throws. */
+export interface CacheSampler {
+  collect(): Reading | undefined;
+}
+
+/** What one stats request told about a service. */
+export interface ServiceObservation {
+  readonly ok: boolean;
+  readonly at: number;
+  readonly reason?: string;
+  /** Capacity per pool name as the service reported it. */
+  readonly capacities: Readonly<Record<string, number>>;
+  /** The service's load (0..1), undefined when it reports no load field. */
+  readonly load?: number;
+}
+
+/** Asks a service for its stats; never throws. */
+export type ServiceObserver = (service: ServiceSpec, config: Config) => Promise<ServiceObservation>;
+
+export interface ControlLoopDeps {
+  readonly config: Config;
+  readonly cache: CacheSampler;
+  readonly observe: ServiceObserver;
+  readonly pusher: Pusher;
+  readonly clock: Clock;
+  readonly log: DecisionLog;
+  readonly metrics?: Metrics;
+  readonly logger?: Logger;
+  /** Restored state (from the state directory), instead of every pool at base. */
+  readonly initialState?: DecisionState;
+}
+
+interface ServiceView {
+  observation?: ServiceObservation;
+  /** The last good load reading, kept to report its age when the service stops answering. */
+  lastLoad?: Reading | undefined;
+}
+
+export class ControlLoop {
+  private configValue: Config;
+  private state: DecisionState;
+  private readonly services = new Map<string, ServiceView>();
+  private readonly lastDecisionId = new Map<string, string>();
+  private readonly decisions = new Map<string, PoolDecision>();
+  private overrides: Record<string, Override> = {};
+  private signals: Signals = { load: {} };
+  private pushSeq = 0;
+  paused = false;
+  ticks = 0;
+
+  constructor(private readonly deps: ControlLoopDeps) {
+    this.configValue = deps.config;
+    this.state = deps.initialState ?? emptyState;
+  }
+
+  get config(): Config {
+    return this.configValue;
+  }
+
+  /** Swaps the configuration in force; takes effect at the next tick. */
+  setConfig(config: Config): void {
+    this.configValue = config;
+  }
+
+  get decisionState(): DecisionState {
+    return this.state;
+  }
+
+  get lastSignals(): Signals {
+    return this.signals;
+  }
+
+  /** The last observation of a service, if any. */
+  observation(service: string): ServiceObservation | undefined {
+    return this.services.get(service)?.observation;
+  }
+
+  /** The last decision for a pool (changed or not). */
+  lastDecision(service: string, pool: string): PoolDecision | undefined {
+    return this.decisions.get(poolKey(service, pool));
+  }
+
+  setOverride(service: string, pool: string, override: Override | undefined): void {
+    const key = poolKey(service, pool);
+    const next = { ...this.overrides };
+    if (override) next[key] = override;
+    else delete next[key];
+    this.overrides = next;
+  }
+
+  /** One decision tick. Never throws for a service's or a probe's failure. */
+  async tick(): Promise<void> {
+    const { clock, metrics } = this.deps;
+    const config = this.configValue;
+    const startedAt = performance.now();
+    const cache = this.deps.cache.collect();
+    const observations = await Promise.all(config.services.map((s) => this.deps.observe(s, config)));
+    const now = clock.now();
+    const load: Record<string, Reading | undefined> = {};
+    config.services.forEach((service, i) => {
+      load[service.name] = this.recordObservation(service, observations[i] as ServiceObservation);
+    });
+    this.signals = cache ? { cache, load } : { load };
+    this.exportSignals();
+
+    const out = decide({ state: this.state, signals: this.signals, config, now, overrides: this.overrides });
+    this.state = out.state;
+    const pushes: Promise<void>[] = [];
+    for (const decision of out.decisions) {
+      const service = config.services.find((s) => s.name === decision.service);
+      if (!service) continue;
+      const push = this.apply(service, decision, now);
+      if (push) pushes.push(push);
+    }
+    await Promise.all(pushes);
+    this.ticks++;
+    metrics?.ticks.inc();
+    metrics?.tickDuration.observe((performance.now() - startedAt) / 1000);
+  }
+
+  private recordObservation(service: ServiceSpec, obs: ServiceObservation): Reading | undefined {
+    const view = this.services.get(service.name) ?? {};
+    this.services.set(service.name, view);
+    view.observation = obs;
+    this.deps.metrics?.serviceUp.set({ service: service.name }, obs.ok ? 1 : 0);
+    if (obs.ok) {
+      for (const [pool, capacity] of Object.entries(obs.capacities)) {
+        this.deps.metrics?.poolCapacity.set({ service: service.name, pool }, capacity);
+      }
+      if (obs.load === undefined) {
+        view.lastLoad = undefined;
+        return undefined;
+      }
+      view.lastLoad = { value: obs.load, at: obs.at, stale: false };
+      return view.lastLoad;
+    }
+    const last = view.lastLoad;
+    return {
+      value: last?.value ?? 0,
+      at: last?.at ?? obs.at,
+      stale: true,
+      reason: obs.reason ?? 'service did not answer',
+    };
+  }
+
+  private exportSignals(): void {
+    const m = this.deps.metrics;
+    if (!m) return;
+    const { cache, load } = this.signals;
+    if (cache) m.signal.set({ signal: 'cache' }, cache.value);
+    m.signalStale.set({ signal: 'cache' }, !cache || cache.stale ? 1 : 0);
+    for (const [service, reading] of Object.entries(load)) {
+      if (reading) m.signal.set({ signal: 'load', service }, reading.value);
+      m.signalStale.set({ signal: 'load', service }, !reading || reading.stale ? 1 : 0);
+    }
+  }
+
+  /** Records a changed decision and starts the push it needs, if any. */
+  private apply(service: ServiceSpec, decision: PoolDecision, now: number): Promise<void> | undefined {
+    const key = poolKey(decision.service, decision.pool);
+    this.decisions.set(key, decision);
+    const m = this.deps.metrics;
+    m?.poolTarget.set({ service: service.name, pool: decision.pool }, decision.to);
+    let record: DecisionRecord | undefined;
+    if (decision.to !== decision.from) {
+      record = this.record(decision, now);
+      this.lastDecisionId.set(key, record.id);
+      m?.decisions.inc({ service: service.name, pool: decision.pool, action: decision.action });
+    }
+    const reported = this.services.get(service.name)?.observation?.capacities[decision.pool];
+    if (service.mode === 'observe' || this.paused) {
+      if (record) this.deps.log.settle(record, 'observed');
+      return undefined;
+    }
+    if (reported === decision.to) {
+      if (record) this.deps.log.settle(record, 'applied');
+      return undefined;
+    }
+    const decisionId = record?.id ?? `${this.lastDecisionId.get(key) ?? 'reconcile'}-r${++this.pushSeq}`;
+    return this.push(service, decision, decisionId, record);
+  }
+
+  private record(decision: PoolDecision, now: number): DecisionRecord {
+    const signals: DecisionRecord['signals'] = Object.fromEntries(
+      Object.entries(decision.explanation.signals).map(([name, s]) => [
+        name,
+        { value: s.value, ageMs: s.ageMs, stale: s.stale },
+      ]),
+    );
+    const record: DecisionRecord = {
+      id: this.deps.log.nextId(now),
+      at: new Date(now).toISOString(),
+      service: decision.service,
+      pool: decision.pool,
+      from: decision.from,
+      to: decision.to,
+      action: decision.action,
+      rule: decision.rule,
+      signals,
+      reason: decision.reason,
+      outcome: 'pending',
+      explanation: decision.explanation,
+    };
+    this.deps.log.add(record);
+    (this.deps.logger ?? nullLogger).info(
+      { decision: record.id, service: record.service, pool: record.pool, from: record.from, to: record.to },
+      `${record.service}/${record.pool} ${record.action} ${record.from} -> ${record.to}: ${record.reason}`,
+    );
+    return record;
+  }
+
+  private async push(
+    service: ServiceSpec,
+    decision: PoolDecision,
+    decisionId: string,
+    record: DecisionRecord | undefined,
+  ): Promise<void> {
+    const m = this.deps.metrics;
+    m?.pushes.inc({ service: service.name });
+    const result = await this.deps.pusher.push({
+      service,
+      pool: decision.pool,
+      capacity: decision.to,
+      decisionId,
+      reason: decision.reason,
+    });
+    if (result.ok) {
+      const view = this.services.get(service.name);
+      if (view?.observation) {
+        view.observation = {
+          ...view.observation,
+          capacities: { ...view.observation.capacities, [decision.pool]: result.capacity },
+        };
+      }
+      m?.poolCapacity.set({ service: service.name, pool: decision.pool }, result.capacity);
+      if (record) this.deps.log.settle(record, 'applied');
+      return;
+    }
+    m?.pushFailures.inc({ service: service.name });
+    (this.deps.logger ?? nullLogger).warn(
+      { service: service.name, pool: decision.pool, error: result.error },
+      `push to ${service.name}/${decision.pool} failed: ${result.error}`,
+    );
+    if (record) this.deps.log.settle(record, 'failed', result.error);
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * The document of `GET /api/v1/status` (CONTRACT section 5), built from the loop's view.
+ */
+import type { Reading } from '../probes/reading.js';
+import type { ControlLoop } from './loop.js';
+
+export interface SignalStatus {
+  readonly value: number | null;
+  /** ISO time the value was read, null when never read. */
+  readonly at: string | null;
+  readonly stale: boolean;
+  readonly reason?: string;
+  readonly sources?: Readonly<Record<string, number>>;
+}
+
+export interface PoolStatus {
+  readonly name: string;
+  /** As the service last reported it (null before it answered once). */
+  readonly capacity: number | null;
+  /** What poolpilot wants it to be. */
+  readonly target: number;
+  readonly min: number;
+  readonly max: number;
+  readonly base: number;
+  readonly rule: number | null;
+  readonly reason: string | null;
+}
+
+export interface ServiceStatus {
+  readonly name: string;
+  readonly url: string;
+  readonly mode: 'enforce' | 'observe';
+  readonly healthy: boolean;
+  readonly lastError: string | null;
+  readonly pools: readonly PoolStatus[];
+}
+
+export interface PolicyMeta {
+  readonly name: string;
+  readonly loadedAt: string;
+  readonly lastError: string | null;
+  readonly source: string;
+}
+
+export interface StatusDocument {
+  readonly policy: PolicyMeta;
+  readonly paused: boolean;
+  readonly signals: {
+    readonly cache: SignalStatus;
+    readonly load: Readonly<Record<string, SignalStatus>>;
+  };
+  readonly services: readonly ServiceStatus[];
+}
+
+function signalStatus(reading: Reading | undefined, missingReason: string): SignalStatus {
+  if (!reading) return { value: null, at: null, stale: true, reason: missingReason };
+  return {
+    value: reading.value,
+    at: new Date(reading.at).toISOString(),
+    stale: reading.stale,
+    ...(reading.reason !== undefined ? { reason: reading.reason } : {}),
+    ...(reading.sources !== undefined ? { sources: reading.sources } : {}),
+  };
+}
+
+export function buildStatus(loop: ControlLoop, policy: PolicyMeta): StatusDocument {
+  const config = loop.config;
+  const signals = loop.lastSignals;
+  const load: Record<string, SignalStatus> = {};
+  const ticked = loop.ticks > 0;
+  for (const service of config.services) {
+    load[service.name] = signalStatus(
+      signals.load[service.name],
+      ticked ? 'service reports no load fields' : 'not read yet',
+    );
+  }
+  const services = config.services.map((service): ServiceStatus => {
+    const obs = loop.observation(service.name);
+    return {
+      name: service.name,
+      url: service.url,
+      mode: service.mode,
+      healthy: obs?.ok ?? false,
+      lastError: obs && !obs.ok ? (obs.reason ?? 'unknown error') : null,
+      pools: service.pools.map((pool): PoolStatus => {
+        const decision = loop.lastDecision(service.name, pool.name);
+        const state = loop.decisionState.pools[`${service.name}/${pool.name}`];
+        return {
+          name: pool.name,
+          capacity: obs?.capacities[pool.name] ?? null,
+          target: state?.capacity ?? pool.base,
+          min: pool.min,
+          max: pool.max,
+          base: pool.base,
+          rule: decision?.rule ?? null,
+          reason: decision?.reason ?? null,
+        };
+      }),
+    };
+  });
+  return {
+    policy,
+    paused: loop.paused,
+    signals: { cache: signalStatus(signals.cache, ticked ? 'no cache source' : 'not read yet'), load },
+    services,
+  };
+}

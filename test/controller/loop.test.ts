@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { ManualClock } from '../../controller/clock.js';
+import { Controller } from '../../controller/controller.js';
+import { statsObserver } from '../../controller/observer.js';
+import { ManualScheduler } from '../../controller/scheduler.js';
+import { startDemoService } from '../../examples/demo-service/server.js';
+import type { DemoService } from '../../examples/demo-service/server.js';
+import { CacheSignalProbe } from '../../probes/cache-signal.js';
+import type { Config } from '../../policies/types.js';
+import { seedConfig } from '../helpers/config.js';
+import { FakeProcRoot } from '../helpers/proc-root.js';
+
+describe('control loop against a real agent over loopback', () => {
+  let proc: FakeProcRoot;
+  let service: DemoService;
+  let clock: ManualClock;
+  let scheduler: ManualScheduler;
+  let controller: Controller;
+  const resizes: Array<{ pool: string; capacity: number }> = [];
+
+  function makeController(config: Config): Controller {
+    const c = new Controller({
+      config,
+      source: 'test.yaml',
+      cache: new CacheSignalProbe({ procRoot: proc.dir, spec: config.policy.signals.cache, clock }),
+      observe: statsObserver({ clock, timeoutMs: 1000 }),
+      clock,
+      scheduler,
+    });
+    c.start();
+    return c;
+  }
+
+  beforeEach(async () => {
+    proc = new FakeProcRoot(0.1);
+    resizes.length = 0;
+    service = await startDemoService({
+      onResize: (e) => resizes.push({ pool: e.pool, capacity: e.capacity }),
+    });
+    clock = new ManualClock(Date.now());
+    scheduler = new ManualScheduler();
+  });
+
+  afterEach(async () => {
+    await controller.stop();
+    await service.close();
+    proc.remove();
+  });
+
+  it('shrinks every pool to 80 % within one tick when 75 % of memory is used, and says so everywhere', async () => {
+    proc.setUsed(0.75);
+    controller = makeController(seedConfig({ url: service.url }));
+    await controller.tick();
+
+    assert.equal(service.pools.buffers.stats().capacity, Math.floor(1024 * 0.8));
+    assert.equal(service.pools.handles.stats().capacity, Math.floor(256 * 0.8));
+    assert.equal(service.pools.metadata.stats().capacity, Math.floor(2048 * 0.8));
+    assert.deepEqual(
+      resizes.map((r) => r.pool).sort(),
+      ['buffers', 'handles', 'metadata'],
+      'one push per pool, no more',
+    );
+
+    const status = controller.status();
+    const buffers = status.services[0]?.pools.find((p) => p.name === 'buffers');
+    assert.equal(buffers?.target, 819);
+    assert.equal(buffers?.capacity, 819);
+    assert.equal(status.services[0]?.healthy, true);
+    assert.ok(Math.abs((status.signals.cache.value ?? 0) - 0.75) < 0.001);
+
+    const [latest] = controller.decisions(10).filter((d) => d.pool === 'buffers');
+    assert.equal(latest?.from, 1024);
+    assert.equal(latest?.to, 819);
+    assert.equal(latest?.action, 'shrink');
+    assert.equal(latest?.rule, 0);
+    assert.equal(latest?.outcome, 'applied');
+    assert.match(latest?.reason ?? '', /cache/);
+
+    const metrics = await controller.registry.metrics();
+    assert.match(metrics, /poolpilot_pool_target\{service="nas",pool="buffers"\} 819/);
+    assert.match(metrics, /poolpilot_pool_capacity\{service="nas",pool="buffers"\} 819/);
+    assert.match(metrics, /poolpilot_decisions_total\{service="nas",pool="buffers",action="shrink"\} 1/);
+  });
+
+  it('shrinks again only after `every`, and holds once pressure is gone', async () => {
+    proc.setUsed(0.75);
+    controller = makeController(seedConfig({ url: service.url }));
+    await controller.tick();
+    clock.advance(1000);
+    await controller.tick();
+    assert.equal(service.pools.buffers.stats().capacity, 819, 'no second shrink before 5 s');
+    clock.advance(4000);
+    await controller.tick();
+    assert.equal(service.pools.buffers.stats().capacity, Math.floor(819 * 0.8));
+    proc.setUsed(0.2);
+    clock.advance(10_000);
+    await controller.tick();
+    assert.equal(service.pools.buffers.stats().capacity, Math.floor(819 * 0.8), 'holds when calm');
+  });
+
+  it('pushes the desired capacity again to a service that was reset behind its back', async () => {
+    proc.setUsed(0.75);
+    controller = makeController(seedConfig({ url: service.url }));
+    await controller.tick();
+    service.pools.buffers.resize(1024); // as a restarted service comes back at base
+    clock.advance(1000);
+    await controller.tick(); // this tick sees 1024 reported and pushes 819 again
+    assert.equal(service.pools.buffers.stats().capacity, 819);
+    assert.equal(controller.decisions(100).filter((d) => d.pool === 'buffers').length, 1, 'no new decision');
+  });
+
+  it('in observe mode decides and records but pushes nothing', async () => {
+    proc.setUsed(0.75);
+    controller = makeController(seedConfig({ url: service.url, mode: 'observe' }));
+    await controller.tick();
+    assert.equal(service.pools.buffers.stats().capacity, 1024);
+    assert.equal(resizes.length, 0);
+    const [d] = controller.decisions(1);
+    assert.equal(d?.outcome, 'observed');
+    assert.equal(controller.status().services[0]?.pools[0]?.target, 819);
+  });
+
+  it('a service that stops answering turns its load stale and its pools to onMissing', async () => {
+    controller = makeController(seedConfig({ url: service.url }));
+    await controller.tick();
+    assert.equal(controller.status().services[0]?.healthy, true);
+    await service.close();
+    clock.advance(1000);
+    await controller.tick();
+    const status = controller.status();
+    assert.equal(status.services[0]?.healthy, false);
+    assert.ok(status.services[0]?.lastError, 'the status says why');
+    assert.equal(status.signals.load.nas?.stale, true);
+    assert.ok(status.signals.load.nas?.reason);
+    assert.equal(status.services[0]?.pools[0]?.target, 1024, 'onMissing: hold');
+    service = await startDemoService(); // so afterEach has something to close
+  });
+
+  it('ticks never overlap: a tick asked for while one runs joins it', async () => {
+    controller = makeController(seedConfig({ url: service.url }));
+    await Promise.all([controller.tick(), controller.tick(), scheduler.tick()]);
+    assert.equal(controller.loop.ticks, 1);
+    await controller.tick();
+    assert.equal(controller.loop.ticks, 2);
+  });
+
+  it('is ready only after its first tick', async () => {
+    controller = makeController(seedConfig({ url: service.url }));
+    assert.equal(controller.isReady(), false);
+    await controller.tick();
+    assert.equal(controller.isReady(), true);
+  });
+});

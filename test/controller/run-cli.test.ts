@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, before, describe, it } from 'node:test';
+import { startDemoService } from '../../examples/demo-service/server.js';
+import type { DemoService } from '../../examples/demo-service/server.js';
+import { seedYaml } from '../helpers/config.js';
+import { cliPath } from '../helpers/paths.js';
+import { FakeProcRoot } from '../helpers/proc-root.js';
+
+interface Running {
+  child: ChildProcessWithoutNullStreams;
+  base: string;
+  stderr: string[];
+}
+
+/** Starts `poolpilot run` and resolves with the API base URL it prints. */
+function startCli(args: string[], env: Record<string, string>): Promise<Running> {
+  const child = spawn(process.execPath, [cliPath, 'run', ...args], {
+    env: { ...process.env, POOLPILOT_PORT: '0', POOLPILOT_LOG_LEVEL: 'warn', ...env },
+  });
+  const stderr: string[] = [];
+  child.stderr.on('data', (b: Buffer) => stderr.push(b.toString()));
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout });
+    lines.on('line', (line) => {
+      const m = /dashboard (http:\/\/\S+)\//.exec(line);
+      if (m?.[1]) resolve({ child, base: m[1], stderr });
+    });
+    child.once('exit', (code) => reject(new Error(`poolpilot run exited ${code}: ${stderr.join('')}`)));
+  });
+}
+
+function exitOf(child: ChildProcessWithoutNullStreams): Promise<number | null> {
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+describe('poolpilot run', () => {
+  let proc: FakeProcRoot;
+  let service: DemoService;
+  let dir: string;
+  const resizes: Array<{ pool: string; capacity: number; at: number }> = [];
+
+  before(async () => {
+    proc = new FakeProcRoot(0.75);
+    service = await startDemoService({
+      token: 'agent-secret',
+      onResize: (e) => resizes.push({ pool: e.pool, capacity: e.capacity, at: Date.now() }),
+    });
+    dir = mkdtempSync(join(tmpdir(), 'poolpilot-run-'));
+  });
+
+  after(async () => {
+    await service.close();
+    proc.remove();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('with 75 % of memory used, pushes floor(base * 0.8) within one tick and shows it in the API', async () => {
+    const config = join(dir, 'policy.yaml');
+    writeFileSync(config, seedYaml({ url: service.url, interval: '10s', token: 'agent-secret' }));
+    const started = Date.now();
+    const run = await startCli(['--config', config], { POOLPILOT_PROC_ROOT: proc.dir });
+    try {
+      // The first tick runs at start; the next would be 10 s later.
+      for (let i = 0; i < 100 && resizes.length < 3; i++) await new Promise((r) => setTimeout(r, 50));
+      const buffers = resizes.find((r) => r.pool === 'buffers');
+      assert.equal(buffers?.capacity, 819);
+      assert.ok(buffers.at - started < 10_000, 'before the second tick');
+      assert.equal(service.pools.buffers.stats().capacity, 819);
+
+      const status = (await (await fetch(`${run.base}/api/v1/status`)).json()) as {
+        policy: { name: string };
+        services: Array<{ pools: Array<{ name: string; capacity: number; target: number }> }>;
+      };
+      assert.equal(status.policy.name, 'test-seed');
+      const pool = status.services[0]?.pools.find((p) => p.name === 'buffers');
+      assert.deepEqual([pool?.capacity, pool?.target], [819, 819]);
+
+      const { decisions } = (await (await fetch(`${run.base}/api/v1/decisions?limit=10`)).json()) as {
+        decisions: Array<{
+          pool: string;
+          from: number;
+          to: number;
+          action: string;
+          outcome: string;
+          id: string;
+        }>;
+      };
+      const d = decisions.find((x) => x.pool === 'buffers');
+      assert.deepEqual([d?.from, d?.to, d?.action, d?.outcome], [1024, 819, 'shrink', 'applied']);
+      assert.ok(d?.id);
+
+      const metrics = await (await fetch(`${run.base}/metrics`)).text();
+      assert.match(metrics, /poolpilot_pool_capacity\{service="nas",pool="buffers"\} 819/);
+      assert.match(metrics, /poolpilot_pool_target\{service="nas",pool="buffers"\} 819/);
+      assert.match(metrics, /poolpilot_decisions_total\{service="nas",pool="buffers",action="shrink"\} 1/);
+      assert.match(metrics, /poolpilot_signal\{signal="cache"\} 0\.7/);
+      assert.match(metrics, /poolpilot_push_failures_total/);
+      assert.match(metrics, /poolpilot_config_reload_failures_total 0/);
+
+      assert.equal((await fetch(`${run.base}/readyz`)).status, 200);
+      assert.equal((await fetch(`${run.base}/healthz`)).status, 200);
+      assert.ok(!run.stderr.join('').includes('agent-secret'), 'the token is never logged');
+    } finally {
+      run.child.kill('SIGTERM');
+      assert.equal(await exitOf(run.child), 0, 'SIGTERM drains and exits 0');
+    }
+  });
+
+  it('exits 1 naming the line of a bad configuration, and 2 on a usage error', async () => {
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, seedYaml({ url: service.url }).replace('interval: 1s', 'interval: soon'));
+    const child = spawn(process.execPath, [cliPath, 'run', '--config', bad]);
+    let err = '';
+    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    assert.equal(await exitOf(child as ChildProcessWithoutNullStreams), 1);
+    assert.match(err, new RegExp(`${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4:\\d+: .*interval`));
+
+    const usage = spawn(process.execPath, [cliPath, 'run', '--no-such-flag']);
+    let usageErr = '';
+    usage.stderr.on('data', (b: Buffer) => (usageErr += b.toString()));
+    assert.equal(await exitOf(usage as ChildProcessWithoutNullStreams), 2);
+    assert.match(usageErr, /Usage: poolpilot run/);
+  });
+});
