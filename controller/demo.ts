@@ -19,7 +19,7 @@ const DEMO_MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'examples'
 
 /** Starts the demo service on 127.0.0.1:port and resolves once it prints its URL. */
 export function startDemoService(port: number, timeoutMs = 10_000): Promise<DemoService> {
-  const child = spawn(process.execPath, [DEMO_MAIN, '--port', String(port)], {
+  const child = spawn(process.execPath, [DEMO_MAIN, '--port', String(port), '--quiet'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {

@@ -14,6 +14,7 @@ Runs the poolpilot demo pooled service on 127.0.0.1 and prints {"url": "..."} on
 
   --port N        TCP port, 0 (the default) for a free one
   --token-file F  file holding the bearer token the agent routes require
+  --quiet         do not log each resize on stderr
   --help          this text
 `;
 
@@ -23,6 +24,7 @@ interface Args {
   readonly port: number;
   readonly tokenFile?: string;
   readonly help: boolean;
+  readonly quiet: boolean;
 }
 
 function parse(argv: readonly string[]): Args {
@@ -36,18 +38,24 @@ function parse(argv: readonly string[]): Args {
         port: { type: 'string' },
         'token-file': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
+        quiet: { type: 'boolean' },
       },
     });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  const { port: portText, 'token-file': tokenFile, help } = parsed.values;
+  const { port: portText, 'token-file': tokenFile, help, quiet } = parsed.values;
   let port = 0;
   if (portText !== undefined) {
     port = Number(portText);
     if (!/^\d+$/.test(portText) || port > 65535) throw new UsageError(`--port: not a port: ${portText}`);
   }
-  return { port, help: help === true, ...(tokenFile === undefined ? {} : { tokenFile }) };
+  return {
+    port,
+    help: help === true,
+    quiet: quiet === true,
+    ...(tokenFile === undefined ? {} : { tokenFile }),
+  };
 }
 
 async function readToken(file: string): Promise<string> {
@@ -79,7 +87,9 @@ async function main(): Promise<number> {
   const service = await startDemoService({
     port: args.port,
     ...(token === undefined ? {} : { token }),
-    onResize: (event) => process.stderr.write(`${JSON.stringify({ event: 'resize', ...event })}\n`),
+    onResize: (event) => {
+      if (!args.quiet) process.stderr.write(`${JSON.stringify({ event: 'resize', ...event })}\n`);
+    },
   });
   process.stdout.write(`${JSON.stringify({ url: service.url })}\n`);
 
@@ -89,7 +99,7 @@ async function main(): Promise<number> {
   process.once('SIGTERM', force);
   process.once('SIGINT', force);
   await service.close();
-  process.stderr.write(`${JSON.stringify({ event: 'stopped', signal })}\n`);
+  if (!args.quiet) process.stderr.write(`${JSON.stringify({ event: 'stopped', signal })}\n`);
   return 0;
 }
 

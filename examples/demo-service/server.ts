@@ -37,6 +37,8 @@ export interface DemoServiceOptions {
   readonly port?: number;
   /** Listen address; 127.0.0.1 by default. */
   readonly host?: string;
+  /** The service name its stats report (default `nas`, as in the seed preset). */
+  readonly service?: string;
   /** Bearer token the agent routes require; none when absent. */
   readonly token?: string;
   /** Called after each resize the controller applies. */
@@ -110,7 +112,7 @@ export async function startDemoService(options: DemoServiceOptions = {}): Promis
   app.addHook('onClose', async () => load.stop());
 
   await app.register(poolpilotAgent, {
-    service: 'demo',
+    service: options.service ?? 'nas',
     pools: [pools.buffers, pools.handles, pools.metadata],
     load,
     memory: () => ({ workingSetBytes: process.memoryUsage.rss() }),

@@ -69,7 +69,7 @@ describe('demo service (in process)', () => {
     t.after(() => service.close());
     assert.match(service.url, /^http:\/\/127\.0\.0\.1:\d+$/);
     const before = await stats(service.url);
-    assert.equal(before.service, 'demo');
+    assert.equal(before.service, 'nas');
     assert.deepEqual(
       before.pools.map((p) => [p.name, p.capacity]),
       [
@@ -131,7 +131,7 @@ describe('demo service main (spawned)', () => {
     t.after(() => child.kill('SIGKILL'));
     assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.equal((await fetch(`${url}/poolpilot/v1/stats`)).status, 401);
-    assert.equal((await stats(url, 'file-token')).service, 'demo');
+    assert.equal((await stats(url, 'file-token')).service, 'nas');
     const started = Date.now();
     child.kill('SIGTERM');
     assert.deepEqual(await exitOf(child), { code: 0, signal: null });
