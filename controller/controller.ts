@@ -16,7 +16,7 @@ import type { Logger } from './logger.js';
 import { ControlLoop } from './loop.js';
 import type { CacheSampler, ServiceObserver } from './loop.js';
 import { Metrics } from './metrics.js';
-import { NonOverlapping, schedulerFor } from './scheduler.js';
+import { NonOverlapping, TimerScheduler, schedulerFor } from './scheduler.js';
 import type { Scheduler } from './scheduler.js';
 import { buildStatus } from './status.js';
 import type { PolicyMeta, StatusDocument } from './status.js';
@@ -31,6 +31,8 @@ export interface ControllerOptions {
   readonly clock?: Clock;
   /** Defaults to node-cron (or a re-armed timer) at the policy's interval. */
   readonly scheduler?: Scheduler;
+  /** Runs the fast path; defaults to a re-armed timer at the policy's `fastPath` (none when off). */
+  readonly fastScheduler?: Scheduler;
   readonly registry?: Registry;
   readonly logger?: Logger;
   /** Export process and Node.js runtime metrics too. */
@@ -46,6 +48,7 @@ export class Controller implements ControllerApi {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private scheduler: Scheduler;
+  private readonly fastScheduler: Scheduler | null;
   private policy: PolicyMeta;
   private firstTickDone = false;
   private running = false;
@@ -59,6 +62,8 @@ export class Controller implements ControllerApi {
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? nullLogger;
     this.scheduler = options.scheduler ?? schedulerFor(options.config.policy.intervalMs);
+    const fastPathMs = options.config.policy.fastPathMs;
+    this.fastScheduler = options.fastScheduler ?? (fastPathMs === null ? null : new TimerScheduler(fastPathMs));
     this.policy = this.metaFor(options.config, options.source, null);
     this.loop = new ControlLoop({
       config: options.config,
@@ -77,7 +82,24 @@ export class Controller implements ControllerApi {
     if (this.running) return;
     this.running = true;
     this.scheduler.start(() => this.tick());
+    // The fast path never waits for its pushes: a hanging service must not delay the next sample.
+    this.fastScheduler?.start(() => {
+      void this.fastSample();
+      return Promise.resolve();
+    });
     void this.tick();
+  }
+
+  /**
+   * One fast-path sample (see `ControlLoop.fastSample`); resolves when its pushes end.
+   * Failures are logged, never thrown.
+   */
+  async fastSample(): Promise<void> {
+    try {
+      await this.loop.fastSample();
+    } catch (err) {
+      this.logger.error({ err }, 'fast-path sample failed');
+    }
   }
 
   /** Runs one tick now (or joins the one running); failures are logged, never thrown. */
@@ -97,6 +119,7 @@ export class Controller implements ControllerApi {
   /** Stops ticking, waits for the running tick, closes connections. */
   async stop(): Promise<void> {
     this.running = false;
+    await this.fastScheduler?.stop();
     await this.scheduler.stop();
     await this.pusher.close();
   }

@@ -60,6 +60,8 @@ export class ControlLoop {
   private readonly lastDecisionId = new Map<string, string>();
   private readonly decisions = new Map<string, PoolDecision>();
   private overrides: Record<string, Override> = {};
+  /** Capacity being pushed per pool, so a tick and the fast path never push the same value twice. */
+  private readonly inFlight = new Map<string, number>();
   private signals: Signals = { load: {} };
   private pushSeq = 0;
   paused = false;
@@ -135,6 +137,39 @@ export class ControlLoop {
     metrics?.tickDuration.observe((performance.now() - startedAt) / 1000);
   }
 
+  /**
+   * The fast path: samples the cache signal and, when that makes a shrink due, acts at once
+   * instead of waiting for the next tick. Only shrinks are taken here; growth, holds and
+   * reconciles wait for ticks. Decides on the last load readings (staleness still applies).
+   * Resolves when the pushes it started have ended.
+   */
+  async fastSample(): Promise<void> {
+    if (this.ticks === 0) return; // no service seen yet: the first tick comes first
+    const config = this.configValue;
+    const cache = this.deps.cache.collect();
+    if (!cache) return;
+    this.signals = { ...this.signals, cache };
+    this.exportSignals();
+    const now = this.deps.clock.now();
+    const out = decide({ state: this.state, signals: this.signals, config, now, overrides: this.overrides });
+    const shrinks = out.decisions.filter((d) => d.action === 'shrink' && d.to < d.from);
+    const pools = { ...this.state.pools };
+    for (const d of shrinks) {
+      const key = poolKey(d.service, d.pool);
+      const next = out.state.pools[key];
+      if (next) pools[key] = next;
+    }
+    // Band memory follows the freshest reading, so hysteresis is the same for ticks and samples.
+    this.state = { bands: out.state.bands, pools };
+    const pushes: Promise<void>[] = [];
+    for (const decision of shrinks) {
+      const service = config.services.find((s) => s.name === decision.service);
+      const push = service ? this.apply(service, decision, now) : undefined;
+      if (push) pushes.push(push);
+    }
+    await Promise.all(pushes);
+  }
+
   private recordObservation(service: ServiceSpec, obs: ServiceObservation): Reading | undefined {
     const view = this.services.get(service.name) ?? {};
     this.services.set(service.name, view);
@@ -193,8 +228,15 @@ export class ControlLoop {
       if (record) this.deps.log.settle(record, 'applied');
       return undefined;
     }
+    if (this.inFlight.get(key) === decision.to) {
+      if (record) this.deps.log.settle(record, 'applied');
+      return undefined;
+    }
     const decisionId = record?.id ?? `${this.lastDecisionId.get(key) ?? 'reconcile'}-r${++this.pushSeq}`;
-    return this.push(service, decision, decisionId, record);
+    this.inFlight.set(key, decision.to);
+    return this.push(service, decision, decisionId, record).finally(() => {
+      if (this.inFlight.get(key) === decision.to) this.inFlight.delete(key);
+    });
   }
 
   private record(decision: PoolDecision, now: number): DecisionRecord {

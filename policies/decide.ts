@@ -66,7 +66,9 @@ function viewSignal(
   staleAfterMs: number,
 ): SignalView {
   if (reading === undefined || !Number.isFinite(reading.value)) {
-    const explanation = { value: null, ageMs: null, stale: true, band: null, reason: 'missing' };
+    // A probe that could not read says why (file missing, service unreachable): keep its words.
+    const reason = reading?.reason ?? 'missing';
+    const explanation = { value: null, ageMs: null, stale: true, band: null, reason };
     return { usable: false, value: null, band: null, explanation };
   }
   const { value } = reading;

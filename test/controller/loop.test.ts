@@ -152,3 +152,78 @@ describe('control loop against a real agent over loopback', () => {
     assert.equal(controller.isReady(), true);
   });
 });
+
+describe('fast path', () => {
+  it('shrinks as soon as a sample sees pressure, long before the next tick', async () => {
+    const proc = new FakeProcRoot(0.1);
+    const arrivals: Array<{ pool: string; capacity: number; ticks: number }> = [];
+    let controller: Controller | undefined;
+    const service = await startDemoService({
+      onResize: (e) => arrivals.push({ pool: e.pool, capacity: e.capacity, ticks: controller?.loop.ticks ?? -1 }),
+    });
+    const clock = new ManualClock(Date.now());
+    const config = seedConfig({ url: service.url, interval: '10s', fastPath: '20ms' });
+    controller = new Controller({
+      config,
+      source: 'test.yaml',
+      cache: new CacheSignalProbe({ procRoot: proc.dir, spec: config.policy.signals.cache, clock }),
+      observe: statsObserver({ clock, timeoutMs: 1000 }),
+      clock,
+      scheduler: new ManualScheduler(), // ticks only when the test says: never, after the first
+    });
+    try {
+      controller.start();
+      await controller.tick();
+      assert.equal(arrivals.length, 0, 'calm: nothing to do');
+      proc.setUsed(0.75);
+      for (let i = 0; i < 200 && arrivals.length < 3; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.deepEqual(
+        arrivals.map((a) => [a.pool, a.capacity, a.ticks]),
+        [
+          ['buffers', 819, 1],
+          ['handles', 204, 1],
+          ['metadata', 1638, 1],
+        ],
+        'the shrink arrived while only the first tick had run',
+      );
+      const [d] = controller.decisions(1);
+      assert.equal(d?.action, 'shrink');
+      assert.equal(d?.outcome, 'applied');
+    } finally {
+      await controller.stop();
+      await service.close();
+      proc.remove();
+    }
+  });
+
+  it('never grows: a busy service waits for the tick', async () => {
+    const clock = new ManualClock(0);
+    const config = seedConfig({ url: 'http://127.0.0.1:9', interval: '10s' });
+    const pushed: number[] = [];
+    const controller = new Controller({
+      config,
+      source: 'test.yaml',
+      cache: { collect: () => ({ value: 0.1, at: clock.now(), stale: false }) },
+      observe: async () => ({ ok: true, at: clock.now(), capacities: { buffers: 1024 }, load: 0.95 }),
+      pusher: {
+        push: async (req) => {
+          pushed.push(req.capacity);
+          return { ok: true, capacity: req.capacity, previous: null };
+        },
+        close: async () => undefined,
+      },
+      clock,
+      scheduler: new ManualScheduler(),
+      fastScheduler: new ManualScheduler(),
+    });
+    controller.start();
+    await controller.tick();
+    const afterTick = pushed.length;
+    clock.advance(2000); // load read 2 s ago is still fresh (staleAfter 5 s): grow is due
+    await controller.fastSample();
+    assert.equal(pushed.length, afterTick, 'no push from the fast path while load is high');
+    await controller.tick();
+    assert.ok(pushed.length > afterTick, 'the tick grows');
+    await controller.stop();
+  });
+});

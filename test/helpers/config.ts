@@ -5,6 +5,7 @@ export interface TestConfigOptions {
   readonly url: string;
   readonly mode?: 'enforce' | 'observe';
   readonly interval?: string;
+  readonly fastPath?: string;
   readonly token?: string;
   readonly onMissing?: 'hold' | 'base' | 'min';
 }
@@ -15,7 +16,7 @@ export function seedYaml(o: TestConfigOptions): string {
 policy:
   name: test-seed
   interval: ${o.interval ?? '1s'}
-  fastPath: off
+  fastPath: ${o.fastPath ?? 'off'}
   staleAfter: 5s
   onMissing: ${o.onMissing ?? 'hold'}
   signals:
