@@ -18,6 +18,7 @@ import type { CacheSampler, ServiceObserver } from './loop.js';
 import { Metrics } from './metrics.js';
 import { NonOverlapping, TimerScheduler, schedulerFor } from './scheduler.js';
 import type { Scheduler } from './scheduler.js';
+import { registerSelfMetrics } from './self-metrics.js';
 import { buildStatus } from './status.js';
 import type { PolicyMeta, StatusDocument } from './status.js';
 
@@ -35,7 +36,7 @@ export interface ControllerOptions {
   readonly fastScheduler?: Scheduler;
   readonly registry?: Registry;
   readonly logger?: Logger;
-  /** Export process and Node.js runtime metrics too. */
+  /** Export process and Node.js runtime metrics, and the controller's own event-loop load. */
   readonly defaultMetrics?: boolean;
 }
 
@@ -50,6 +51,7 @@ export class Controller implements ControllerApi {
   private scheduler: Scheduler;
   private readonly fastScheduler: Scheduler | null;
   private policy: PolicyMeta;
+  private readonly stopSelfMetrics: () => void;
   private firstTickDone = false;
   private running = false;
   /** Every tick, scheduled or not, goes through this guard, so ticks never overlap. */
@@ -58,12 +60,14 @@ export class Controller implements ControllerApi {
   constructor(options: ControllerOptions) {
     this.registry = options.registry ?? new Registry();
     this.metrics = new Metrics(this.registry, { defaultMetrics: options.defaultMetrics ?? false });
+    this.stopSelfMetrics = options.defaultMetrics ? registerSelfMetrics(this.registry) : () => undefined;
     this.pusher = options.pusher ?? new HttpPusher();
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? nullLogger;
     this.scheduler = options.scheduler ?? schedulerFor(options.config.policy.intervalMs);
     const fastPathMs = options.config.policy.fastPathMs;
-    this.fastScheduler = options.fastScheduler ?? (fastPathMs === null ? null : new TimerScheduler(fastPathMs));
+    this.fastScheduler =
+      options.fastScheduler ?? (fastPathMs === null ? null : new TimerScheduler(fastPathMs));
     this.policy = this.metaFor(options.config, options.source, null);
     this.loop = new ControlLoop({
       config: options.config,
@@ -122,6 +126,7 @@ export class Controller implements ControllerApi {
     await this.fastScheduler?.stop();
     await this.scheduler.stop();
     await this.pusher.close();
+    this.stopSelfMetrics();
   }
 
   isReady(): boolean {

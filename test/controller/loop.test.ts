@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import { buildServer } from '../../controller/api/server.js';
 import { ManualClock } from '../../controller/clock.js';
 import { Controller } from '../../controller/controller.js';
 import { statsObserver } from '../../controller/observer.js';
 import { ManualScheduler } from '../../controller/scheduler.js';
+import type { StatusDocument } from '../../controller/status.js';
 import { startDemoService } from '../../examples/demo-service/server.js';
 import type { DemoService } from '../../examples/demo-service/server.js';
 import { CacheSignalProbe } from '../../probes/cache-signal.js';
@@ -128,12 +130,20 @@ describe('control loop against a real agent over loopback', () => {
     await service.close();
     clock.advance(1000);
     await controller.tick();
-    const status = controller.status();
-    assert.equal(status.services[0]?.healthy, false);
-    assert.ok(status.services[0]?.lastError, 'the status says why');
-    assert.equal(status.signals.load.nas?.stale, true);
-    assert.ok(status.signals.load.nas?.reason);
-    assert.equal(status.services[0]?.pools[0]?.target, 1024, 'onMissing: hold');
+    const app = await buildServer({ controller });
+    const base = await app.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const status = (await (await fetch(`${base}/api/v1/status`)).json()) as StatusDocument;
+      assert.equal(status.services[0]?.healthy, false);
+      assert.match(status.services[0]?.lastError ?? '', /unreachable|refused/, 'the status says why');
+      assert.equal(status.signals.load.nas?.stale, true);
+      assert.match(status.signals.load.nas?.reason ?? '', /unreachable|refused/);
+      const buffers = status.services[0]?.pools[0];
+      assert.equal(buffers?.target, 1024, 'onMissing: hold');
+      assert.match(buffers?.reason ?? '', /load/, 'the pool says which signal it lacks');
+    } finally {
+      await app.close();
+    }
     service = await startDemoService(); // so afterEach has something to close
   });
 
@@ -157,13 +167,14 @@ describe('fast path', () => {
   it('shrinks as soon as a sample sees pressure, long before the next tick', async () => {
     const proc = new FakeProcRoot(0.1);
     const arrivals: Array<{ pool: string; capacity: number; ticks: number }> = [];
-    let controller: Controller | undefined;
+    const seen: { controller?: Controller } = {};
     const service = await startDemoService({
-      onResize: (e) => arrivals.push({ pool: e.pool, capacity: e.capacity, ticks: controller?.loop.ticks ?? -1 }),
+      onResize: (e) =>
+        arrivals.push({ pool: e.pool, capacity: e.capacity, ticks: seen.controller?.loop.ticks ?? -1 }),
     });
     const clock = new ManualClock(Date.now());
     const config = seedConfig({ url: service.url, interval: '10s', fastPath: '20ms' });
-    controller = new Controller({
+    const controller = new Controller({
       config,
       source: 'test.yaml',
       cache: new CacheSignalProbe({ procRoot: proc.dir, spec: config.policy.signals.cache, clock }),
@@ -171,6 +182,7 @@ describe('fast path', () => {
       clock,
       scheduler: new ManualScheduler(), // ticks only when the test says: never, after the first
     });
+    seen.controller = controller;
     try {
       controller.start();
       await controller.tick();

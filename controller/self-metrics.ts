@@ -1,0 +1,34 @@
+/**
+ * The controller's own event loop as metrics, so an operator sees when the sidecar itself is
+ * starved (a late loop means late shrinks). Values are read when Prometheus scrapes.
+ */
+import { Gauge } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { LoadMonitor } from '../agent/load-monitor.js';
+
+export const SELF_METRIC = {
+  utilization: 'poolpilot_event_loop_utilization_ratio',
+  delayP99: 'poolpilot_event_loop_delay_p99_seconds',
+} as const;
+
+/** Registers the gauges; returns the function that stops measuring. */
+export function registerSelfMetrics(registry: Registry): () => void {
+  const monitor = new LoadMonitor();
+  new Gauge({
+    name: SELF_METRIC.utilization,
+    help: "Share of time poolpilot's own event loop was busy over the last 1 to 2 seconds.",
+    registers: [registry],
+    collect() {
+      this.set(monitor.sample().eventLoopUtilization);
+    },
+  });
+  new Gauge({
+    name: SELF_METRIC.delayP99,
+    help: "99th percentile of how late poolpilot's own event loop ran timers over the last 1 to 2 seconds.",
+    registers: [registry],
+    collect() {
+      this.set(monitor.sample().eventLoopDelayP99Ms / 1000);
+    },
+  });
+  return () => monitor.stop();
+}
