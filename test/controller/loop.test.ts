@@ -12,6 +12,7 @@ import { CacheSignalProbe } from '../../probes/cache-signal.js';
 import type { Config } from '../../policies/types.js';
 import { seedConfig } from '../helpers/config.js';
 import { FakeProcRoot } from '../helpers/proc-root.js';
+import { waitFor } from '../helpers/wait.js';
 
 describe('control loop against a real agent over loopback', () => {
   let proc: FakeProcRoot;
@@ -188,7 +189,9 @@ describe('fast path', () => {
       await controller.tick();
       assert.equal(arrivals.length, 0, 'calm: nothing to do');
       proc.setUsed(0.75);
-      for (let i = 0; i < 200 && arrivals.length < 3; i++) await new Promise((r) => setTimeout(r, 10));
+      await waitFor(
+        () => controller.decisions(3).every((d) => d.outcome !== 'pending') && arrivals.length >= 3,
+      );
       assert.deepEqual(
         arrivals.map((a) => [a.pool, a.capacity, a.ticks]),
         [
