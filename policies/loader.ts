@@ -1,24 +1,19 @@
 /**
  * Loads a configuration file into the readonly {@link Config}: YAML with positions kept, the JSON
- * schema, then the checks a schema cannot express. Every problem comes back as a
- * `FILE:LINE:COL`-located {@link ConfigError}; nothing here throws on bad input.
+ * schema (schema.ts), then the checks a schema cannot express (semantics.ts), then the typed config
+ * (build.ts). Every problem comes back as a `FILE:LINE:COL`-located {@link ConfigError}; nothing
+ * here throws on bad input.
  */
 import { readFile } from 'node:fs/promises';
 import { LineCounter, isAlias, isCollection, isMap, isScalar, isSeq, parseAllDocuments, visit } from 'yaml';
 import type { Document } from 'yaml';
-import { parseDuration } from './duration.js';
-import {
-  DEFAULT_TOLERANCE,
-  POLICY_DEFAULTS,
-  describePath,
-  listWords,
-  prefixed,
-  schemaProblems,
-  showValue,
-} from './schema.js';
-import type { PathSegment, Problem, RawAction, RawBand, RawConfig, RawDuration } from './schema.js';
-import { BAND_NAMES, SIGNAL_NAMES } from './types.js';
-import type { Action, BandName, Config, Rule, SignalName } from './types.js';
+import { buildConfig } from './build.js';
+import { describePath } from './problem.js';
+import type { PathSegment, Problem } from './problem.js';
+import type { RawConfig } from './raw.js';
+import { schemaProblems } from './schema.js';
+import { semanticProblems } from './semantics.js';
+import type { Config } from './types.js';
 
 /** One problem in a configuration file; `line` and `column` are 1-based, `path` is like `policy.rules[0].do`. */
 export interface ConfigError {
@@ -63,219 +58,6 @@ export function configOrThrow(result: LoadResult): Config {
 }
 
 type Doc = Document.Parsed;
-type Dict = Readonly<Record<string, unknown>>;
-
-function isDict(x: unknown): x is Dict {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
-
-/** The value at a path of plain data, or undefined when any step is missing or of another shape. */
-function get(data: unknown, path: readonly PathSegment[]): unknown {
-  let node = data;
-  for (const seg of path) {
-    if (typeof seg === 'number') node = Array.isArray(node) ? node[seg] : undefined;
-    else node = isDict(node) && Object.hasOwn(node, seg) ? node[seg] : undefined;
-  }
-  return node;
-}
-
-/**
- * What a schema cannot say. Each check guards the types it reads, so it runs on any document and
- * reports beside the schema's own problems without repeating them.
- */
-function semanticProblems(data: unknown): Problem[] {
-  const out: Problem[] = [];
-  /** A problem pointing at `path` (its key when `at` is 'key'), its message prefixed with `where`. */
-  const add = (
-    path: readonly PathSegment[],
-    message: string,
-    where = path,
-    at: Problem['at'] = 'value',
-  ): void => {
-    out.push({ path, at, message: prefixed(where, message) });
-  };
-  const duration = (path: readonly PathSegment[], opts: { positive: boolean; off?: boolean }): void => {
-    const v = get(data, path);
-    if ((typeof v !== 'string' && typeof v !== 'number') || (opts.off === true && v === 'off')) return;
-    const r = parseDuration(v);
-    if (!r.ok) add(path, `malformed duration ${showValue(v)}: ${r.reason}`);
-    else if (opts.positive && r.ms === 0) {
-      const hint = opts.off === true ? ' (write off to disable it)' : '';
-      add(path, `must be greater than 0${hint}, got ${showValue(v)}`);
-    }
-  };
-
-  duration(['policy', 'interval'], { positive: true });
-  duration(['policy', 'staleAfter'], { positive: true });
-  duration(['policy', 'fastPath'], { positive: true, off: true });
-
-  for (const signal of SIGNAL_NAMES) {
-    const path = ['policy', 'bands', signal];
-    const band = get(data, path);
-    if (!isDict(band) || typeof band.low !== 'number' || typeof band.high !== 'number') continue;
-    const { low, high } = band;
-    if (low > high) {
-      add([...path, 'low'], `low (${low}) is above high (${high})`, path);
-      continue;
-    }
-    const given = typeof band.tolerance === 'number';
-    const tolerance = given ? (band.tolerance as number) : DEFAULT_TOLERANCE;
-    if (tolerance > 0 && tolerance >= high - low) {
-      const shown = given ? `${tolerance}` : `${tolerance}, the default`;
-      const msg = `tolerance (${shown}) is not smaller than the gap between low (${low}) and high (${high})`;
-      add(given ? [...path, 'tolerance'] : path, msg, path);
-    }
-  }
-
-  const rules = get(data, ['policy', 'rules']);
-  (Array.isArray(rules) ? rules : []).forEach((_, i) => {
-    const whenPath = ['policy', 'rules', i, 'when'];
-    const when = get(data, whenPath);
-    for (const [signal, bands] of Object.entries(isDict(when) ? when : {})) {
-      if (!(SIGNAL_NAMES as readonly string[]).includes(signal)) {
-        const msg = `unknown signal ${JSON.stringify(signal)} (signals are ${listWords(SIGNAL_NAMES, 'and')})`;
-        add([...whenPath, signal], msg, whenPath, 'key');
-        continue;
-      }
-      const list: unknown[] = Array.isArray(bands) ? bands : [bands];
-      list.forEach((band, j) => {
-        if (typeof band !== 'string' || (BAND_NAMES as readonly string[]).includes(band)) return;
-        const msg = `unknown band ${JSON.stringify(band)} (bands are ${listWords(BAND_NAMES, 'and')})`;
-        const signalPath = [...whenPath, signal];
-        add(Array.isArray(bands) ? [...signalPath, j] : signalPath, msg, signalPath);
-      });
-    }
-    const doPath = ['policy', 'rules', i, 'do'];
-    const factorPath = [...doPath, 'shrink', 'factor'];
-    const factor = get(data, factorPath);
-    if (typeof factor === 'number' && !(factor > 0 && factor < 1)) {
-      const msg = `must be between 0 and 1 exclusive (the share of capacity a shrink keeps), got ${factor}`;
-      add(factorPath, msg);
-    }
-    duration([...doPath, 'shrink', 'every'], { positive: false });
-    duration([...doPath, 'grow', 'per'], { positive: true });
-  });
-
-  const services = get(data, ['services']);
-  const serviceNames = new Map<string, string>();
-  (Array.isArray(services) ? services : []).forEach((service: unknown, i) => {
-    if (!isDict(service)) return;
-    const path = ['services', i];
-    unique(serviceNames, service.name, [...path, 'name'], 'service', add);
-    if (typeof service.url === 'string' && !isHttpUrl(service.url)) {
-      add([...path, 'url'], `expected an http or https URL, got ${showValue(service.url)}`);
-    }
-    if (service.token !== undefined && service.tokenFile !== undefined) {
-      add([...path, 'tokenFile'], 'set token or tokenFile, not both', path, 'key');
-    }
-    const poolNames = new Map<string, string>();
-    const pools = Array.isArray(service.pools) ? (service.pools as unknown[]) : [];
-    pools.forEach((pool, j) => {
-      if (!isDict(pool)) return;
-      const poolPath = [...path, 'pools', j];
-      unique(poolNames, pool.name, [...poolPath, 'name'], 'pool', add);
-      const { base, min, max } = pool;
-      if (typeof min !== 'number' || typeof max !== 'number') return;
-      if (min > max) add([...poolPath, 'min'], `min (${min}) is above max (${max})`, poolPath);
-      else if (typeof base === 'number' && (base < min || base > max)) {
-        add([...poolPath, 'base'], `base (${base}) is outside [min, max] = [${min}, ${max}]`, poolPath);
-      }
-    });
-  });
-  return out;
-}
-
-function unique(
-  seen: Map<string, string>,
-  name: unknown,
-  path: readonly PathSegment[],
-  what: string,
-  add: (path: readonly PathSegment[], message: string) => void,
-): void {
-  if (typeof name !== 'string') return;
-  const first = seen.get(name);
-  if (first === undefined) seen.set(name, describePath(path.slice(0, -1)));
-  else add(path, `duplicate ${what} name ${JSON.stringify(name)} (also used by ${first})`);
-}
-
-function isHttpUrl(text: string): boolean {
-  try {
-    const url = new URL(text);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
-  } catch {
-    return false;
-  }
-}
-
-function ms(value: RawDuration | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const r = parseDuration(value);
-  if (!r.ok) throw new Error(`unchecked duration ${String(value)}`); // semanticProblems rules this out
-  return r.ms;
-}
-
-function toAction(raw: RawAction): Action {
-  if (raw === 'hold') return { kind: 'hold' };
-  if ('shrink' in raw) return { kind: 'shrink', factor: raw.shrink.factor, everyMs: ms(raw.shrink.every, 0) };
-  if ('grow' in raw) return { kind: 'grow', rate: raw.grow.rate, perMs: ms(raw.grow.per, 0) };
-  return { kind: 'linear', ...raw.linear };
-}
-
-function toBand(raw: RawBand | undefined, fallback: Config['policy']['bands']['cache']) {
-  return raw === undefined
-    ? fallback
-    : { low: raw.low, high: raw.high, tolerance: raw.tolerance ?? DEFAULT_TOLERANCE };
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
-}
-
-/** The typed, frozen config of a document that passed every check, defaults filled in. */
-function buildConfig(raw: RawConfig): Config {
-  const p = raw.policy;
-  const d = POLICY_DEFAULTS;
-  const rules: Rule[] | undefined = p.rules?.map((r) => {
-    const when: Partial<Record<SignalName, readonly BandName[]>> = {};
-    for (const [signal, bands] of Object.entries(r.when ?? {})) {
-      when[signal as SignalName] = [...new Set(typeof bands === 'string' ? [bands] : bands)] as BandName[];
-    }
-    return { when, action: toAction(r.do) };
-  });
-  const cache = p.signals?.cache;
-  const config: Config = {
-    apiVersion: raw.apiVersion,
-    policy: {
-      name: p.name,
-      intervalMs: ms(p.interval, d.intervalMs),
-      fastPathMs: p.fastPath === undefined ? d.fastPathMs : p.fastPath === 'off' ? null : ms(p.fastPath, 0),
-      staleAfterMs: ms(p.staleAfter, d.staleAfterMs),
-      onMissing: p.onMissing ?? d.onMissing,
-      signals: {
-        cache: {
-          sources: cache?.sources ? [...cache.sources] : d.signals.cache.sources,
-          psiSaturation: cache?.psiSaturation ?? d.signals.cache.psiSaturation,
-        },
-        load: { delayLimitMs: p.signals?.load?.delayLimitMs ?? d.signals.load.delayLimitMs },
-      },
-      bands: { cache: toBand(p.bands?.cache, d.bands.cache), load: toBand(p.bands?.load, d.bands.load) },
-      rules: rules ?? d.rules,
-    },
-    services: raw.services.map((s) => ({
-      name: s.name,
-      url: s.url,
-      mode: s.mode,
-      ...(s.token !== undefined ? { token: s.token } : {}),
-      ...(s.tokenFile !== undefined ? { tokenFile: s.tokenFile } : {}),
-      pools: s.pools.map((pool) => ({ name: pool.name, base: pool.base, min: pool.min, max: pool.max })),
-    })),
-  };
-  return deepFreeze(structuredClone(config));
-}
 
 /** Where a path points in the document: the start of its key or of its value, else of the deepest parent found. */
 function locate(doc: Doc, path: readonly PathSegment[], at: Problem['at']): number {

@@ -1,73 +1,26 @@
 /**
- * The JSON schema of a configuration file as written (CONTRACT section 2), the raw shape it
- * guarantees, and its errors rewritten in plain words. Unknown keys are errors everywhere (a rule's
+ * The JSON schema of a configuration file as written (CONTRACT section 2), the defaults of what it
+ * leaves out, and its errors rewritten in plain words. Unknown keys are errors everywhere (a rule's
  * `when` takes any key so that the loader can name an unknown signal as such); what a schema cannot
- * say (low above high, durations, duplicates...) is checked by the loader.
+ * say (low above high, durations, duplicates...) is checked in semantics.ts. The shape it
+ * guarantees is in raw.ts.
  */
 import { Ajv } from 'ajv';
 import type { ErrorObject } from 'ajv';
+import { describePath, listWords, prefixed, showValue, suggest } from './problem.js';
+import type { PathSegment, Problem } from './problem.js';
 import { CACHE_SOURCES, MODES, ON_MISSING } from './types.js';
-import type { CacheSource, Mode, OnMissing, Policy } from './types.js';
+import type { Policy } from './types.js';
 
-/** A step in a path into the document: a map key or a list index. */
-export type PathSegment = string | number;
-
-/** One problem found in the document, located by its path; `at: 'key'` points at the key itself. */
-export interface Problem {
-  readonly path: readonly PathSegment[];
-  readonly at: 'key' | 'value';
-  readonly message: string;
-}
-
-/** A duration as written: milliseconds or a string such as `1s`. */
-export type RawDuration = number | string;
-export interface RawBand {
-  readonly low: number;
-  readonly high: number;
-  readonly tolerance?: number;
-}
-export type RawAction =
-  | 'hold'
-  | { readonly shrink: { readonly factor: number; readonly every: RawDuration } }
-  | { readonly grow: { readonly rate: number; readonly per: RawDuration } }
-  | { readonly linear: { readonly intercept: number; readonly cache: number; readonly load: number } };
-export interface RawRule {
-  readonly when?: Readonly<Record<string, string | readonly string[]>>;
-  readonly do: RawAction;
-}
-export interface RawPolicy {
-  readonly name: string;
-  readonly interval?: RawDuration;
-  readonly fastPath?: RawDuration;
-  readonly staleAfter?: RawDuration;
-  readonly onMissing?: OnMissing;
-  readonly signals?: {
-    readonly cache?: { readonly sources?: readonly CacheSource[]; readonly psiSaturation?: number };
-    readonly load?: { readonly delayLimitMs?: number };
-  };
-  readonly bands?: { readonly cache?: RawBand; readonly load?: RawBand };
-  readonly rules?: readonly RawRule[];
-}
-export interface RawPool {
-  readonly name: string;
-  readonly base: number;
-  readonly min: number;
-  readonly max: number;
-}
-export interface RawService {
-  readonly name: string;
-  readonly url: string;
-  readonly mode: Mode;
-  readonly token?: string;
-  readonly tokenFile?: string;
-  readonly pools: readonly RawPool[];
-}
-/** The document once it matches {@link configSchema}: before defaults, durations still as written. */
-export interface RawConfig {
-  readonly apiVersion: 'poolpilot/v1';
-  readonly policy: RawPolicy;
-  readonly services: readonly RawService[];
-}
+/**
+ * Refaulted file pages per second that count as full cache pressure, unless the file says otherwise.
+ * A refault is a page read back from disk shortly after the kernel evicted it. 1000 a second is
+ * 4 MiB/s of 4 KiB pages, and as random reads it is more than a few spinning disks serve (100 to
+ * 200 IOPS each): past it, the NAS waits on disks for data it held in memory moments before. A
+ * healthy node refaults next to nothing; a thrashing 64 MiB cgroup captured on this machine
+ * (test/fixtures/cgroup/real-v1-limited*) refaulted about 157,000 pages/s, far past 1.0.
+ */
+export const DEFAULT_REFAULT_SATURATION = 1000;
 
 /** What a policy gets for each field the file leaves out; `rules` is the article's matrix (the seed preset). */
 export const POLICY_DEFAULTS: Omit<Policy, 'name'> = {
@@ -75,7 +28,10 @@ export const POLICY_DEFAULTS: Omit<Policy, 'name'> = {
   fastPathMs: 100,
   staleAfterMs: 5000,
   onMissing: 'hold',
-  signals: { cache: { sources: ['meminfo', 'psi'], psiSaturation: 10 }, load: { delayLimitMs: 100 } },
+  signals: {
+    cache: { sources: ['meminfo', 'psi'], psiSaturation: 10, refaultSaturation: DEFAULT_REFAULT_SATURATION },
+    load: { delayLimitMs: 100 },
+  },
   bands: {
     cache: { low: 0.3, high: 0.7, tolerance: 0.02 },
     load: { low: 0.3, high: 0.6, tolerance: 0.02 },
@@ -141,6 +97,42 @@ const rule = strict(
   },
   ['do'],
 );
+const metricName = {
+  description: 'a Prometheus metric name (letters, digits, "_" and ":", not starting with a digit)',
+  type: 'string',
+  pattern: '^[A-Za-z_:][A-Za-z0-9_:]*$',
+};
+const promTerm = strict(
+  {
+    metric: metricName,
+    labels: {
+      description: 'a map from label name to value',
+      type: 'object',
+      additionalProperties: { description: 'a label value in quotes, such as "200"', type: 'string' },
+    },
+    quantile: {
+      description: 'a number between 0 and 1',
+      type: 'number',
+      exclusiveMinimum: 0,
+      exclusiveMaximum: 1,
+    },
+    per: metricName,
+    limit: { type: 'number', exclusiveMinimum: 0 },
+  },
+  ['metric', 'limit'],
+);
+const serviceLoad = strict(
+  {
+    prometheus: strict(
+      {
+        url: { description: 'an http or https URL', type: 'string' },
+        terms: { type: 'array', minItems: 1, items: promTerm },
+      },
+      ['url', 'terms'],
+    ),
+  },
+  ['prometheus'],
+);
 const policy = strict(
   {
     name: { description: 'a non-empty name', type: 'string', minLength: 1 },
@@ -152,6 +144,12 @@ const policy = strict(
       cache: strict({
         sources: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: [...CACHE_SOURCES] } },
         psiSaturation: { type: 'number', exclusiveMinimum: 0 },
+        cgroupPath: {
+          description: 'a cgroup path (absolute, or relative to the cgroup root)',
+          type: 'string',
+          minLength: 1,
+        },
+        refaultSaturation: { type: 'number', exclusiveMinimum: 0 },
       }),
       load: strict({ delayLimitMs: { type: 'number', exclusiveMinimum: 0 } }),
     }),
@@ -167,6 +165,7 @@ const service = strict(
     mode: { enum: [...MODES] },
     token: { description: 'a non-empty string', type: 'string', minLength: 1 },
     tokenFile: { description: 'a file path', type: 'string', minLength: 1 },
+    load: serviceLoad,
     pools: {
       type: 'array',
       minItems: 1,
@@ -191,56 +190,6 @@ export const configSchema = {
 
 const ajv = new Ajv({ allErrors: true, verbose: true, allowUnionTypes: true, strict: true });
 const validate = ajv.compile(configSchema);
-
-/** `policy.rules[0].do`, as messages and errors name a place; the root is the empty string. */
-export function describePath(path: readonly PathSegment[]): string {
-  return path
-    .map((seg, i) => {
-      if (typeof seg === 'number') return `[${seg}]`;
-      if (/^[A-Za-z_$][\w$-]*$/.test(seg)) return i === 0 ? seg : `.${seg}`;
-      return `[${JSON.stringify(seg)}]`;
-    })
-    .join('');
-}
-
-/** `policy.interval: message`, or just the message at the root. */
-export function prefixed(path: readonly PathSegment[], message: string): string {
-  return path.length === 0 ? message : `${describePath(path)}: ${message}`;
-}
-
-/** A value as a message shows it: `"text"`, `12`, `true`, `nothing`, `a map`, `a list`. */
-export function showValue(value: unknown): string {
-  if (value === null || value === undefined) return 'nothing';
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a map';
-  return String(value);
-}
-
-/** `a, b or c` (or `a, b and c`). */
-export function listWords(items: readonly unknown[], last: 'or' | 'and' = 'or'): string {
-  const words = items.map(String);
-  return words.length <= 1 ? words.join('') : `${words.slice(0, -1).join(', ')} ${last} ${words.at(-1)}`;
-}
-
-function editDistance(a: string, b: string): number {
-  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      next[j] = Math.min((row[j] ?? 0) + 1, (next[j - 1] ?? 0) + 1, (row[j - 1] ?? 0) + cost);
-    }
-    row = next;
-  }
-  return row[b.length] ?? 0;
-}
-
-/** `(did you mean "x"?)` when a key is close to an allowed one, else the allowed keys. */
-export function suggest(word: string, allowed: readonly string[]): string {
-  const close = allowed.find((a) => a.toLowerCase() === word.toLowerCase() || editDistance(a, word) <= 2);
-  return close !== undefined ? `did you mean "${close}"?` : `expected ${listWords(allowed)}`;
-}
 
 const TYPE_WORDS: Record<string, string> = {
   number: 'a number',

@@ -1,42 +1,65 @@
 import { systemClock } from '../controller/clock.js';
+import { CgroupProbe } from './cgroup.js';
 import { MeminfoProbe } from './meminfo.js';
 import { PsiProbe } from './psi.js';
+import { RefaultProbe } from './refault.js';
+import { isNoValue } from './source-reading.js';
 import type { Clock } from '../controller/clock.js';
 import type { CacheSignalSpec, CacheSource } from '../policies/types.js';
+import type { CgroupSample } from './cgroup.js';
 import type { Reading } from './reading.js';
+import type { RefaultSample } from './refault.js';
+import type { SignalSource } from './source-reading.js';
 
 export interface CacheSignalProbeOptions {
-  /** Where /proc is (default `/proc`). */
+  /** Where /proc is (default `/proc`): meminfo, pressure/memory and, at node scope, vmstat. */
   readonly procRoot?: string;
-  /** Which sources are enabled, and the PSI saturation. */
+  /**
+   * The cgroup file system root (default `/sys/fs/cgroup`, CONTRACT: POOLPILOT_CGROUP_ROOT); the
+   * spec's `cgroupPath` is resolved against it as cgroup-files.ts `cgroupCandidates` says: a
+   * relative path under the root (or under `<root>/memory` on a v1 host), an absolute path as it
+   * is first, then under the root.
+   */
+  readonly cgroupRoot?: string;
+  /** Which sources are enabled, their saturations and the cgroup path. */
   readonly spec: CacheSignalSpec;
   /** Stamps each reading's `at` (default the system clock). */
   readonly clock?: Clock;
-  /** Monotonic milliseconds for the PSI Δt (default `performance.now`); see {@link PsiProbe}. */
+  /** Monotonic milliseconds for the Δt of PSI and refault rates (default `performance.now`). */
   readonly monotonicMs?: () => number;
 }
 
-interface Source {
-  collect(): Reading;
-  close(): void;
+/** The figures behind the last reading of the sources that have more than a value, for metrics. */
+export interface CacheSignalDetails {
+  /** The `cgroup` source's last sample, when it is enabled and could be read. */
+  readonly cgroup?: CgroupSample;
+  /** The `refault` source's last sample, when it is enabled and could be read. */
+  readonly refault?: RefaultSample;
 }
 
 /**
- * The `cache` signal: the max of the enabled sources (`meminfo`, `psi`). `sources` in the reading
- * holds the value of each source that could be read; one that could not is left out and named in
- * `reason`. The reading is stale only when no source could be read (value NaN).
+ * The `cache` signal: the max of the enabled sources (`meminfo`, `psi`, `cgroup`, `refault`).
+ * `sources` in the reading holds the value of each source that gave one. A source that could not be
+ * read is left out and named in `reason` ("without ..."); one that had nothing to say (an unlimited
+ * cgroup, the first refault sample) is left out too, its note in `reason`, and does not count as a
+ * failure. The reading is stale only when no source gave a value and at least one failed; when
+ * every source had nothing to say, the value is 0 (no source shows any pressure).
  */
 export class CacheSignalProbe {
-  private readonly sources: ReadonlyArray<readonly [CacheSource, Source]>;
+  private readonly sources: ReadonlyArray<readonly [CacheSource, SignalSource]>;
   private readonly clock: Clock;
+  private readonly cgroupProbe: CgroupProbe | undefined;
+  private readonly refaultProbe: RefaultProbe | undefined;
 
   constructor(options: CacheSignalProbeOptions) {
     const clock = options.clock ?? systemClock;
-    const procRoot = options.procRoot ?? '/proc';
     this.clock = clock;
     this.sources = [...new Set(options.spec.sources)].map(
-      (name) => [name, makeSource(name, options, procRoot, clock)] as const,
+      (name) => [name, makeSource(name, options, clock)] as const,
     );
+    const find = (name: CacheSource) => this.sources.find(([n]) => n === name)?.[1];
+    this.cgroupProbe = find('cgroup') as CgroupProbe | undefined;
+    this.refaultProbe = find('refault') as RefaultProbe | undefined;
   }
 
   /** Reads every enabled source now and combines them. */
@@ -51,6 +74,10 @@ export class CacheSignalProbe {
     let at = Infinity;
     for (const [name, source] of this.sources) {
       const reading = source.collect();
+      if (isNoValue(reading)) {
+        notes.push(reading.reason ?? `${name}: no value`);
+        continue;
+      }
       if (reading.stale || !Number.isFinite(reading.value)) {
         failures.push(`${name}: ${reading.reason ?? 'no value'}`);
         continue;
@@ -60,13 +87,18 @@ export class CacheSignalProbe {
       at = Math.min(at, reading.at);
       if (reading.reason !== undefined) notes.push(reading.reason);
     }
-    if (failures.length === this.sources.length) {
+    if (value === -Infinity && failures.length > 0) {
       return {
         value: NaN,
         at: this.clock.now(),
         stale: true,
-        reason: `no cache source could be read: ${failures.join('; ')}`,
+        reason: [`no cache source could be read: ${failures.join('; ')}`, ...notes].join('; '),
       };
+    }
+    if (value === -Infinity) {
+      // Every source works and none shows pressure (an unlimited cgroup, a first refault sample).
+      const reason = ['no cache source has a value yet, 0', ...notes].join('; ');
+      return { value: 0, at: this.clock.now(), stale: false, reason, sources: values };
     }
     const unused = failures.length > 0 ? [`without ${failures.join('; ')}`] : [];
     const reason = [...unused, ...notes].join('; ');
@@ -75,27 +107,38 @@ export class CacheSignalProbe {
       : { value, at, stale: false, reason, sources: values };
   }
 
-  /** Closes every source's kept-open file. */
+  /** The cgroup and refault figures of the last `collect()` (for metrics); empty when not enabled. */
+  details(): CacheSignalDetails {
+    const cgroup = this.cgroupProbe?.last;
+    const refault = this.refaultProbe?.last;
+    return {
+      ...(cgroup === undefined ? {} : { cgroup }),
+      ...(refault === undefined ? {} : { refault }),
+    };
+  }
+
+  /** Closes every source's kept-open files. */
   close(): void {
     for (const [, source] of this.sources) source.close();
   }
 }
 
-function makeSource(
-  name: CacheSource,
-  options: CacheSignalProbeOptions,
-  procRoot: string,
-  clock: Clock,
-): Source {
+function makeSource(name: CacheSource, options: CacheSignalProbeOptions, clock: Clock): SignalSource {
+  const procRoot = options.procRoot ?? '/proc';
+  const { spec, cgroupRoot, monotonicMs } = options;
+  const timing = monotonicMs === undefined ? { clock } : { clock, monotonicMs };
+  const cgroup = {
+    ...(cgroupRoot === undefined ? {} : { cgroupRoot }),
+    ...(spec.cgroupPath === undefined ? {} : { cgroupPath: spec.cgroupPath }),
+  };
   switch (name) {
     case 'meminfo':
       return new MeminfoProbe({ procRoot, clock });
     case 'psi':
-      return new PsiProbe({
-        procRoot,
-        clock,
-        saturation: options.spec.psiSaturation,
-        ...(options.monotonicMs === undefined ? {} : { monotonicMs: options.monotonicMs }),
-      });
+      return new PsiProbe({ procRoot, saturation: spec.psiSaturation, ...timing });
+    case 'cgroup':
+      return new CgroupProbe({ ...cgroup, ...timing });
+    case 'refault':
+      return new RefaultProbe({ procRoot, saturation: spec.refaultSaturation, ...cgroup, ...timing });
   }
 }

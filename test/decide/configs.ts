@@ -36,7 +36,10 @@ export function makeConfig(options: ConfigOptions = {}): Config {
     fastPathMs: 100,
     staleAfterMs: options.staleAfterMs ?? 5_000,
     onMissing: options.onMissing ?? 'hold',
-    signals: { cache: { sources: ['meminfo'], psiSaturation: 10 }, load: { delayLimitMs: 100 } },
+    signals: {
+      cache: { sources: ['meminfo'], psiSaturation: 10, refaultSaturation: 1000 },
+      load: { delayLimitMs: 100 },
+    },
     bands: {
       cache: { low: 0.3, high: 0.7, tolerance: 0.02 },
       load: { low: 0.3, high: 0.6, tolerance: 0.02 },

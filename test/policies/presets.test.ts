@@ -29,7 +29,10 @@ const commonPolicy = {
   fastPathMs: 100,
   staleAfterMs: 5000,
   onMissing: 'hold',
-  signals: { cache: { sources: ['meminfo', 'psi'], psiSaturation: 10 }, load: { delayLimitMs: 100 } },
+  signals: {
+    cache: { sources: ['meminfo', 'psi'], psiSaturation: 10, refaultSaturation: 1000 },
+    load: { delayLimitMs: 100 },
+  },
   bands: { cache: { low: 0.3, high: 0.7, tolerance: 0.02 }, load: { low: 0.3, high: 0.6, tolerance: 0.02 } },
 } as const;
 
@@ -102,7 +105,10 @@ describe('typed values', () => {
       fastPathMs: null,
       staleAfterMs: 90_000,
       onMissing: 'base',
-      signals: { cache: { sources: ['psi'], psiSaturation: 20 }, load: { delayLimitMs: 250 } },
+      signals: {
+        cache: { sources: ['psi'], psiSaturation: 20, refaultSaturation: 1000 },
+        load: { delayLimitMs: 250 },
+      },
       bands: {
         cache: { low: 0.2, high: 0.9, tolerance: 0.02 },
         load: { low: 0.3, high: 0.6, tolerance: 0.02 },

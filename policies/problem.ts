@@ -1,0 +1,64 @@
+/**
+ * A problem found in a configuration document, located by its path, and the words messages use to
+ * name places and values.
+ */
+
+/** A step in a path into the document: a map key or a list index. */
+export type PathSegment = string | number;
+
+/** One problem found in the document, located by its path; `at: 'key'` points at the key itself. */
+export interface Problem {
+  readonly path: readonly PathSegment[];
+  readonly at: 'key' | 'value';
+  readonly message: string;
+}
+
+/** `policy.rules[0].do`, as messages and errors name a place; the root is the empty string. */
+export function describePath(path: readonly PathSegment[]): string {
+  return path
+    .map((seg, i) => {
+      if (typeof seg === 'number') return `[${seg}]`;
+      if (/^[A-Za-z_$][\w$-]*$/.test(seg)) return i === 0 ? seg : `.${seg}`;
+      return `[${JSON.stringify(seg)}]`;
+    })
+    .join('');
+}
+
+/** `policy.interval: message`, or just the message at the root. */
+export function prefixed(path: readonly PathSegment[], message: string): string {
+  return path.length === 0 ? message : `${describePath(path)}: ${message}`;
+}
+
+/** A value as a message shows it: `"text"`, `12`, `true`, `nothing`, `a map`, `a list`. */
+export function showValue(value: unknown): string {
+  if (value === null || value === undefined) return 'nothing';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a map';
+  return String(value);
+}
+
+/** `a, b or c` (or `a, b and c`). */
+export function listWords(items: readonly unknown[], last: 'or' | 'and' = 'or'): string {
+  const words = items.map(String);
+  return words.length <= 1 ? words.join('') : `${words.slice(0, -1).join(', ')} ${last} ${words.at(-1)}`;
+}
+
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      next[j] = Math.min((row[j] ?? 0) + 1, (next[j - 1] ?? 0) + 1, (row[j - 1] ?? 0) + cost);
+    }
+    row = next;
+  }
+  return row[b.length] ?? 0;
+}
+
+/** `(did you mean "x"?)` when a key is close to an allowed one, else the allowed keys. */
+export function suggest(word: string, allowed: readonly string[]): string {
+  const close = allowed.find((a) => a.toLowerCase() === word.toLowerCase() || editDistance(a, word) <= 2);
+  return close !== undefined ? `did you mean "${close}"?` : `expected ${listWords(allowed)}`;
+}
