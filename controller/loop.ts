@@ -29,6 +29,10 @@ export interface ServiceObservation {
   readonly capacities: Readonly<Record<string, number>>;
   /** The service's load (0..1), undefined when it reports no load field. */
   readonly load?: number;
+  /** The parts behind `load` (agent, each Prometheus term), for the decision's explanation. */
+  readonly loadSources?: Readonly<Record<string, number>>;
+  /** Why `load` is undefined, or what it had to do without. */
+  readonly loadReason?: string;
 }
 
 /** Asks a service for its stats; never throws. */
@@ -181,14 +185,21 @@ export class ControlLoop {
       }
       if (obs.load === undefined) {
         view.lastLoad = undefined;
-        return undefined;
+        const reason = obs.loadReason ?? 'the service reports no load fields';
+        return { value: NaN, at: obs.at, stale: true, reason };
       }
-      view.lastLoad = { value: obs.load, at: obs.at, stale: false };
+      view.lastLoad = {
+        value: obs.load,
+        at: obs.at,
+        stale: false,
+        ...(obs.loadSources !== undefined ? { sources: obs.loadSources } : {}),
+        ...(obs.loadReason !== undefined ? { reason: obs.loadReason } : {}),
+      };
       return view.lastLoad;
     }
     const last = view.lastLoad;
     return {
-      value: last?.value ?? 0,
+      value: last?.value ?? NaN,
       at: last?.at ?? obs.at,
       stale: true,
       reason: obs.reason ?? 'service did not answer',
@@ -199,10 +210,10 @@ export class ControlLoop {
     const m = this.deps.metrics;
     if (!m) return;
     const { cache, load } = this.signals;
-    if (cache) m.signal.set({ signal: 'cache' }, cache.value);
+    if (cache && Number.isFinite(cache.value)) m.signal.set({ signal: 'cache' }, cache.value);
     m.signalStale.set({ signal: 'cache' }, !cache || cache.stale ? 1 : 0);
     for (const [service, reading] of Object.entries(load)) {
-      if (reading) m.signal.set({ signal: 'load', service }, reading.value);
+      if (reading && Number.isFinite(reading.value)) m.signal.set({ signal: 'load', service }, reading.value);
       m.signalStale.set({ signal: 'load', service }, !reading || reading.stale ? 1 : 0);
     }
   }

@@ -1,7 +1,9 @@
 /**
- * Turns the agent protocol's stats into what the control loop needs: each pool's reported
- * capacity and the service's load, or why the service could not be read.
+ * Turns what a service tells into what the control loop needs: each pool's reported capacity
+ * (agent stats) and the service's load: the agent's load block, Prometheus text (Go services),
+ * or the max of both; or why the service could not be read.
  */
+import { fetchPrometheusLoad, PromLoadEvaluator } from '../probes/prometheus-load.js';
 import { fetchServiceStats, loadFromStats } from '../probes/service-load.js';
 import type { Config, ServiceSpec } from '../policies/types.js';
 import { systemClock } from './clock.js';
@@ -11,12 +13,14 @@ import { serviceToken } from './service-token.js';
 
 export interface StatsObserverOptions {
   readonly clock?: Clock;
-  /** Deadline for one stats request (default: a third of the tick interval, at most 2 s). */
+  /** Deadline for one request (default: a third of the tick interval, between 100 ms and 2 s). */
   readonly timeoutMs?: number;
 }
 
 export function statsObserver(options: StatsObserverOptions = {}): ServiceObserver {
   const clock = options.clock ?? systemClock;
+  // One evaluator per service: histogram quantiles are taken over the window between scrapes.
+  const evaluators = new Map<string, PromLoadEvaluator>();
   return async (service: ServiceSpec, config: Config): Promise<ServiceObservation> => {
     const timeoutMs =
       options.timeoutMs ?? Math.min(2000, Math.max(100, Math.floor(config.policy.intervalMs / 3)));
@@ -26,15 +30,42 @@ export function statsObserver(options: StatsObserverOptions = {}): ServiceObserv
     } catch (err) {
       return { ok: false, at: clock.now(), reason: `token file: ${(err as Error).message}`, capacities: {} };
     }
-    const result = await fetchServiceStats(service.url, {
-      timeoutMs,
-      clock,
-      ...(token !== undefined ? { token } : {}),
-    });
-    if (!result.ok) return { ok: false, at: clock.now(), reason: result.reason, capacities: {} };
+    const auth = token !== undefined ? { token } : {};
+    const prometheus = service.load?.prometheus;
+    let evaluator = evaluators.get(service.name);
+    if (prometheus && !evaluator) {
+      evaluator = new PromLoadEvaluator();
+      evaluators.set(service.name, evaluator);
+    }
+    const [stats, prom] = await Promise.all([
+      fetchServiceStats(service.url, { timeoutMs, clock, ...auth }),
+      prometheus && evaluator
+        ? fetchPrometheusLoad(prometheus, evaluator, { timeoutMs, clock, ...auth })
+        : undefined,
+    ]);
+    if (!stats.ok) return { ok: false, at: clock.now(), reason: stats.reason, capacities: {} };
+
     const capacities: Record<string, number> = {};
-    for (const pool of result.stats.pools) capacities[pool.name] = pool.capacity;
-    const load = loadFromStats(result.stats, config.policy.signals.load.delayLimitMs);
-    return { ok: true, at: result.at, capacities, ...(load !== undefined ? { load } : {}) };
+    for (const pool of stats.stats.pools) capacities[pool.name] = pool.capacity;
+    const sources: Record<string, number> = {};
+    const notes: string[] = [];
+    const agentLoad = loadFromStats(stats.stats, config.policy.signals.load.delayLimitMs);
+    if (agentLoad !== undefined) sources.agent = agentLoad;
+    if (prom?.ok) {
+      for (const term of prom.terms) if (term.ok) sources[term.term] = term.value;
+      if (prom.reason) notes.push(prom.reason);
+    } else if (prom) {
+      notes.push(`prometheus: ${prom.reason}`);
+    }
+    const values = Object.values(sources);
+    const base = { ok: true, at: stats.at, capacities } as const;
+    const loadReason = notes.length > 0 ? { loadReason: notes.join('; ') } : {};
+    if (values.length === 0) {
+      return {
+        ...base,
+        loadReason: notes.length > 0 ? notes.join('; ') : 'the service reports no load fields',
+      };
+    }
+    return { ...base, load: Math.max(...values), loadSources: sources, ...loadReason };
   };
 }
