@@ -18,6 +18,7 @@ import type { CacheSampler, ServiceObserver } from './loop.js';
 import { Metrics } from './metrics.js';
 import { NonOverlapping, TimerScheduler, schedulerFor } from './scheduler.js';
 import type { Scheduler } from './scheduler.js';
+import { registerHostMetrics } from './host-metrics.js';
 import { registerSelfMetrics } from './self-metrics.js';
 import { buildStatus } from './status.js';
 import type { PolicyMeta, StatusDocument } from './status.js';
@@ -36,7 +37,7 @@ export interface ControllerOptions {
   readonly fastScheduler?: Scheduler;
   readonly registry?: Registry;
   readonly logger?: Logger;
-  /** Export process and Node.js runtime metrics, and the controller's own event-loop load. */
+  /** Export process and Node.js runtime metrics, the controller's own event-loop load, host CPU. */
   readonly defaultMetrics?: boolean;
 }
 
@@ -61,6 +62,7 @@ export class Controller implements ControllerApi {
     this.registry = options.registry ?? new Registry();
     this.metrics = new Metrics(this.registry, { defaultMetrics: options.defaultMetrics ?? false });
     this.stopSelfMetrics = options.defaultMetrics ? registerSelfMetrics(this.registry) : () => undefined;
+    if (options.defaultMetrics) registerHostMetrics(this.registry);
     this.pusher = options.pusher ?? new HttpPusher();
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? nullLogger;

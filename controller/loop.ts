@@ -17,7 +17,10 @@ import type { Metrics } from './metrics.js';
 
 /** Samples the node's cache-pressure signal; never throws. */
 export interface CacheSampler {
+  /** Synchronous and cheap: the fast path calls it every few milliseconds. */
   collect(): Reading | undefined;
+  /** Slow work a sampler may need, done once per tick before `collect` (never on the fast path). */
+  refresh?(): Promise<void>;
 }
 
 /** What one stats request told about a service. */
@@ -116,6 +119,7 @@ export class ControlLoop {
     const { clock, metrics } = this.deps;
     const config = this.configValue;
     const startedAt = performance.now();
+    await this.deps.cache.refresh?.();
     const cache = this.deps.cache.collect();
     const observations = await Promise.all(config.services.map((s) => this.deps.observe(s, config)));
     const now = clock.now();

@@ -2,6 +2,8 @@
  * `poolpilot run`: load the configuration (or the embedded default), start the control loop
  * and the HTTP API, and run until SIGTERM or SIGINT, then drain and exit 0.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { pino } from 'pino';
 import { formatConfigError, loadConfigFile } from '../../policies/loader.js';
 import { presetPath } from '../../policies/presets.js';
@@ -12,7 +14,9 @@ import { systemClock } from '../clock.js';
 import { Controller } from '../controller.js';
 import { startDemoService, withDemoTarget } from '../demo.js';
 import type { DemoService } from '../demo.js';
+import type { CacheSampler } from '../loop.js';
 import { statsObserver } from '../observer.js';
+import { SysinfoCacheSampler } from '../sysinfo-cache.js';
 import type { CommandIo } from './io.js';
 import { parseRunOptions } from './run-options.js';
 import type { RunOptions } from './run-options.js';
@@ -60,11 +64,7 @@ export async function runCommand(
   const controller = new Controller({
     config,
     source: options.config ?? 'embedded:seed',
-    cache: new CacheSignalProbe({
-      procRoot: options.procRoot,
-      spec: config.policy.signals.cache,
-      clock: systemClock,
-    }),
+    cache: cacheSampler(options, config),
     observe: statsObserver({ clock: systemClock }),
     logger,
     defaultMetrics: true,
@@ -98,6 +98,19 @@ export async function runCommand(
   await demo?.stop();
   logger.flush?.();
   return 0;
+}
+
+/** /proc where there is one; systeminformation on a development machine without it. */
+function cacheSampler(options: RunOptions, config: Config): CacheSampler {
+  if (!existsSync(join(options.procRoot, 'meminfo')) && options.procRoot === '/proc') {
+    return new SysinfoCacheSampler();
+  }
+  return new CacheSignalProbe({
+    procRoot: options.procRoot,
+    cgroupRoot: options.cgroupRoot,
+    spec: config.policy.signals.cache,
+    clock: systemClock,
+  });
 }
 
 function waitForSignal(signals: readonly NodeJS.Signals[]): Promise<NodeJS.Signals> {

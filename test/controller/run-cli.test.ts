@@ -111,6 +111,7 @@ describe('poolpilot run', () => {
       assert.match(metrics, /poolpilot_config_reload_failures_total 0/);
       assert.match(metrics, /poolpilot_event_loop_utilization_ratio \d/);
       assert.match(metrics, /poolpilot_event_loop_delay_p99_seconds \d/);
+      assert.match(metrics, /poolpilot_host_cpu_load_ratio \d/);
 
       assert.equal((await fetch(`${run.base}/readyz`)).status, 200);
       assert.equal((await fetch(`${run.base}/healthz`)).status, 200);
