@@ -18,6 +18,7 @@ import type { CacheSampler, ServiceObserver } from './loop.js';
 import { Metrics } from './metrics.js';
 import { NonOverlapping, TimerScheduler, schedulerFor } from './scheduler.js';
 import type { Scheduler } from './scheduler.js';
+import { registerCacheMetrics } from './cache-metrics.js';
 import { registerHostMetrics } from './host-metrics.js';
 import { registerSelfMetrics } from './self-metrics.js';
 import { buildStatus } from './status.js';
@@ -63,6 +64,8 @@ export class Controller implements ControllerApi {
     this.metrics = new Metrics(this.registry, { defaultMetrics: options.defaultMetrics ?? false });
     this.stopSelfMetrics = options.defaultMetrics ? registerSelfMetrics(this.registry) : () => undefined;
     if (options.defaultMetrics) registerHostMetrics(this.registry);
+    const cache = options.cache;
+    if (cache.details) registerCacheMetrics(this.registry, () => cache.details?.() ?? {});
     this.pusher = options.pusher ?? new HttpPusher();
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? nullLogger;

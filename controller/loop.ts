@@ -7,6 +7,7 @@ import { decide } from '../policies/decide.js';
 import { emptyState, poolKey } from '../policies/decision.js';
 import type { DecisionState, Override, PoolDecision } from '../policies/decision.js';
 import type { Config, ServiceSpec } from '../policies/types.js';
+import type { CacheSignalDetails } from '../probes/cache-signal.js';
 import type { Reading, Signals } from '../probes/reading.js';
 import type { Pusher } from './actuator.js';
 import type { Clock } from './clock.js';
@@ -21,6 +22,8 @@ export interface CacheSampler {
   collect(): Reading | undefined;
   /** Slow work a sampler may need, done once per tick before `collect` (never on the fast path). */
   refresh?(): Promise<void>;
+  /** The cgroup and refault figures behind the signal, for metrics. */
+  details?(): CacheSignalDetails;
 }
 
 /** What one stats request told about a service. */
