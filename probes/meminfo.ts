@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { systemClock } from '../controller/clock.js';
+import { LineScanner } from './line-scanner.js';
 import { ProcFile } from './proc-file.js';
 import type { Clock } from '../controller/clock.js';
 import type { Reading } from './reading.js';
@@ -13,7 +14,10 @@ export interface Meminfo {
   readonly cachedKb?: number;
   readonly activeFileKb?: number;
   readonly inactiveFileKb?: number;
-  /** Every complete `Key: value [kB]` line whose value is a safe integer (HugePages_* are counts, not kB). */
+  /**
+   * Every complete `Key: value [kB]` line whose value is a safe integer (HugePages_* are counts,
+   * not kB); a key printed twice keeps its first well-formed value.
+   */
   readonly fields: ReadonlyMap<string, number>;
 }
 
@@ -32,8 +36,9 @@ const DIGITS = /^\d+$/;
 
 /**
  * Parses the text of /proc/meminfo. Tolerant: malformed lines are skipped, and a last line with
- * no newline is ignored (a truncated read could have cut its number short). Fails, with a reason,
- * only when MemTotal or MemAvailable is missing, out of the safe-integer range, or MemTotal is 0.
+ * no newline is ignored (a truncated read could have cut its number short). A key printed twice
+ * keeps its first well-formed value (the kernel prints each once). Fails, with a reason, only
+ * when MemTotal or MemAvailable is missing, out of the safe-integer range, or MemTotal is 0.
  */
 export function parseMeminfo(text: string): MeminfoParse {
   if (text.trim() === '') return { ok: false, reason: 'meminfo is empty' };
@@ -51,8 +56,8 @@ export function parseMeminfo(text: string): MeminfoParse {
     if (!DIGITS.test(digits)) continue;
     const key = line.slice(0, colon);
     const value = Number(digits);
-    if (Number.isSafeInteger(value)) fields.set(key, value);
-    else unsafe.add(key);
+    if (!Number.isSafeInteger(value)) unsafe.add(key);
+    else if (!fields.has(key)) fields.set(key, value);
   }
   const required = (key: string): number | string => {
     const value = fields.get(key);
@@ -73,6 +78,41 @@ export function parseMeminfo(text: string): MeminfoParse {
   return { ok: true, meminfo };
 }
 
+/** The two fields the pressure needs, as {@link scanMeminfo} finds them. */
+export type MeminfoTotals = Pick<Meminfo, 'memTotalKb' | 'memAvailableKb'>;
+
+const MEM_TOTAL = ['MemTotal:', '\nMemTotal:'] as const;
+const MEM_AVAILABLE = ['MemAvailable:', '\nMemAvailable:'] as const;
+
+/**
+ * The probe's fast path: MemTotal and MemAvailable read straight from their lines (the first and
+ * the third on Linux), without splitting the file. Strict: `Key:`, blanks, at most 15 digits, an
+ * optional ` kB`, a newline. Whenever it answers, {@link parseMeminfo} gives the same two numbers;
+ * for anything unusual (a malformed, cut-short or huge value, MemTotal 0) it answers `undefined`
+ * and leaves the verdict, and its reason, to {@link parseMeminfo}.
+ */
+export function scanMeminfo(text: string): MeminfoTotals | undefined {
+  const memTotalKb = scanKbLine(text, MEM_TOTAL);
+  if (memTotalKb === undefined || memTotalKb === 0) return undefined;
+  const memAvailableKb = scanKbLine(text, MEM_AVAILABLE);
+  return memAvailableKb === undefined ? undefined : { memTotalKb, memAvailableKb };
+}
+
+/** The value of the first line that starts with `key` (given bare and after a newline), if well formed. */
+function scanKbLine(text: string, [key, afterNewline]: readonly [string, string]): number | undefined {
+  let start = 0;
+  if (!text.startsWith(key)) {
+    start = text.indexOf(afterNewline);
+    if (start < 0) return undefined;
+    start++;
+  }
+  const line = new LineScanner(text, start + key.length);
+  line.blanks();
+  const value = line.integer();
+  if (line.spaces() > 0 && !line.eat('kB')) return undefined;
+  return line.newline() && !Number.isNaN(value) ? value : undefined;
+}
+
 /**
  * Page-cache pressure from meminfo: `1 - MemAvailable / MemTotal`, clamped to [0, 1]
  * (MemAvailable above MemTotal gives 0). NaN when MemTotal is not positive.
@@ -91,7 +131,8 @@ export interface MeminfoProbeOptions {
 }
 
 /**
- * The `meminfo` cache source: reads `${procRoot}/meminfo` through a kept-open {@link ProcFile}.
+ * The `meminfo` cache source: reads `${procRoot}/meminfo` through a kept-open {@link ProcFile}
+ * and {@link scanMeminfo}, falling back to {@link parseMeminfo} for anything unusual.
  * `collect()` never throws; a missing or unparseable file gives a stale reading with value NaN.
  */
 export class MeminfoProbe {
@@ -110,9 +151,13 @@ export class MeminfoProbe {
     const read = this.file.read();
     const at = this.clock.now();
     if (read.text === undefined) return { value: NaN, at, stale: true, reason: read.reason };
-    const parsed = parseMeminfo(read.text);
-    if (!parsed.ok) return { value: NaN, at, stale: true, reason: `${this.path}: ${parsed.reason}` };
-    return { value: cachePressureFromMeminfo(parsed.meminfo), at, stale: false };
+    let totals = scanMeminfo(read.text);
+    if (totals === undefined) {
+      const parsed = parseMeminfo(read.text);
+      if (!parsed.ok) return { value: NaN, at, stale: true, reason: `${this.path}: ${parsed.reason}` };
+      totals = parsed.meminfo;
+    }
+    return { value: cachePressureFromMeminfo(totals), at, stale: false };
   }
 
   /** Closes the kept-open file. */

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { systemClock } from '../controller/clock.js';
+import { LineScanner } from './line-scanner.js';
 import { ProcFile } from './proc-file.js';
 import type { Clock } from '../controller/clock.js';
 import type { Reading } from './reading.js';
@@ -24,8 +25,9 @@ export type PsiParse =
 
 /**
  * Parses a PSI file (`some avg10=.. avg60=.. avg300=.. total=..`, then `full ...`). A last line
- * with no newline is ignored, since a truncated read could have cut `total` short. Fails only
- * when there is no complete, valid `some` line.
+ * with no newline is ignored, since a truncated read could have cut `total` short; of two valid
+ * lines of one kind the first counts (the kernel prints each once). Fails only when there is no
+ * complete, valid `some` line.
  */
 export function parsePsi(text: string): PsiParse {
   if (text.trim() === '') return { ok: false, reason: 'pressure file is empty' };
@@ -41,9 +43,9 @@ export function parsePsi(text: string): PsiParse {
     if (typeof parsed === 'string') {
       problem ??= `${kind} line ${parsed}`;
     } else if (kind === 'some') {
-      some = parsed;
+      some ??= parsed;
     } else {
-      full = parsed;
+      full ??= parsed;
     }
   }
   if (some === undefined) {
@@ -51,6 +53,26 @@ export function parsePsi(text: string): PsiParse {
     return { ok: false, reason: `pressure file: ${why}` };
   }
   return { ok: true, psi: full === undefined ? { some } : { some, full } };
+}
+
+/**
+ * The probe's fast path: the `some` line read straight from the start of the file, in the exact
+ * shape the kernel prints (`some avg10=N avg60=N avg300=N total=N`, single spaces, a newline).
+ * Whenever it answers, {@link parsePsi} gives the same `some`; for anything else it answers
+ * `undefined` and leaves the verdict, and its reason, to {@link parsePsi}.
+ */
+export function scanPsiSome(text: string): PsiLine | undefined {
+  const line = new LineScanner(text);
+  if (!line.eat('some avg10=')) return undefined;
+  const avg10 = line.decimal();
+  if (!line.eat(' avg60=')) return undefined;
+  const avg60 = line.decimal();
+  if (!line.eat(' avg300=')) return undefined;
+  const avg300 = line.decimal();
+  if (!line.eat(' total=')) return undefined;
+  const totalUs = line.integer();
+  if (!line.newline() || Number.isNaN(avg10 + avg60 + avg300 + totalUs)) return undefined;
+  return { avg10, avg60, avg300, totalUs };
 }
 
 function parsePsiLine(pairs: readonly string[]): PsiLine | string {
@@ -96,7 +118,8 @@ export interface PsiProbeOptions {
  * The `psi` cache source: `min(1, some% / saturation)`, where `some%` is the share of time some task
  * stalled on memory between this sample and the previous one (from the cumulative `total`).
  * Before two samples exist, and after the counter goes backwards, it uses `avg10` instead and says
- * so in `reason`. `collect()` never throws; a missing file (no PSI in this kernel) is a stale reading.
+ * so in `reason`. Reads through {@link scanPsiSome}, falling back to {@link parsePsi} for anything
+ * unusual. `collect()` never throws; a missing file (no PSI in this kernel) is a stale reading.
  */
 export class PsiProbe {
   readonly path: string;
@@ -129,9 +152,13 @@ export class PsiProbe {
       const hint = read.code === 'ENOENT' ? ' (kernel without PSI, or booted with psi=0)' : '';
       return { value: NaN, at, stale: true, reason: `${read.reason}${hint}` };
     }
-    const parsed = parsePsi(read.text);
-    if (!parsed.ok) return { value: NaN, at, stale: true, reason: `${this.path}: ${parsed.reason}` };
-    const { totalUs, avg10 } = parsed.psi.some;
+    let some = scanPsiSome(read.text);
+    if (some === undefined) {
+      const parsed = parsePsi(read.text);
+      if (!parsed.ok) return { value: NaN, at, stale: true, reason: `${this.path}: ${parsed.reason}` };
+      some = parsed.psi.some;
+    }
+    const { totalUs, avg10 } = some;
     const previous = this.previous;
     let percent: number;
     let reason: string | undefined;
