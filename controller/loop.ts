@@ -165,10 +165,17 @@ export class ControlLoop {
     const out = decide({ state: this.state, signals: this.signals, config, now, overrides: this.overrides });
     const shrinks = out.decisions.filter((d) => d.action === 'shrink' && d.to < d.from);
     const pools = { ...this.state.pools };
-    for (const d of shrinks) {
+    for (const d of out.decisions) {
       const key = poolKey(d.service, d.pool);
       const next = out.state.pools[key];
-      if (next) pools[key] = next;
+      const prev = pools[key];
+      if (!next) continue;
+      if (shrinks.includes(d)) pools[key] = next;
+      else if (prev && next.rule !== prev.rule) {
+        // The sample saw a rule end or start (calm after a shrink, say): remember that, so the
+        // next pressure starts the shrink rule anew and acts at once. The capacity waits for a tick.
+        pools[key] = { ...next, capacity: prev.capacity, c0: prev.capacity };
+      }
     }
     // Band memory follows the freshest reading, so hysteresis is the same for ticks and samples.
     this.state = { bands: out.state.bands, pools };

@@ -242,3 +242,48 @@ describe('fast path', () => {
     await controller.stop();
   });
 });
+
+describe('fast path and rule changes', () => {
+  it('a calm seen only by the fast path ends the shrink rule: the next pressure shrinks at once', async () => {
+    const clock = new ManualClock(0);
+    const config = seedConfig({ url: 'http://127.0.0.1:9', interval: '10s' });
+    let cache = 0.1;
+    const pushed: Array<[string, number]> = [];
+    const controller = new Controller({
+      config,
+      source: 'test.yaml',
+      cache: { collect: () => ({ value: cache, at: clock.now(), stale: false }) },
+      observe: async () => ({
+        ok: true,
+        at: clock.now(),
+        capacities: { buffers: 1024, handles: 256, metadata: 2048 },
+      }),
+      pusher: {
+        push: async (req) => {
+          pushed.push([req.pool, req.capacity]);
+          return { ok: true, capacity: req.capacity, previous: null };
+        },
+        close: async () => undefined,
+      },
+      clock,
+      scheduler: new ManualScheduler(),
+      fastScheduler: new ManualScheduler(),
+    });
+    controller.start();
+    await controller.tick();
+    cache = 0.8;
+    clock.advance(100);
+    await controller.fastSample();
+    cache = 0.1;
+    clock.advance(100);
+    await controller.fastSample();
+    cache = 0.8;
+    clock.advance(100); // well within shrink.every (5 s) of the first shrink
+    await controller.fastSample();
+    assert.deepEqual(
+      pushed.filter(([pool]) => pool === 'buffers').map(([, c]) => c),
+      [819, 655],
+    );
+    await controller.stop();
+  });
+});
