@@ -3,10 +3,12 @@
  * and the metrics. It is what the HTTP API and the CLI talk to.
  */
 import { Registry } from 'prom-client';
+import { formatConfigError } from '../policies/loader.js';
+import type { LoadResult } from '../policies/loader.js';
 import type { Config } from '../policies/types.js';
 import { HttpPusher } from './actuator.js';
 import type { Pusher } from './actuator.js';
-import type { ControllerApi } from './api/controller-api.js';
+import type { ControllerApi, MutationResult, OverrideRequest } from './api/controller-api.js';
 import { systemClock } from './clock.js';
 import type { Clock } from './clock.js';
 import { DecisionLog } from './decision-log.js';
@@ -36,6 +38,8 @@ export interface ControllerOptions {
   readonly scheduler?: Scheduler;
   /** Runs the fast path; defaults to a re-armed timer at the policy's `fastPath` (none when off). */
   readonly fastScheduler?: Scheduler;
+  /** Builds a new cache sampler when a reload changes the cache sources; none: keep the old one. */
+  readonly cacheFactory?: (config: Config) => CacheSampler;
   readonly registry?: Registry;
   readonly logger?: Logger;
   /** Export process and Node.js runtime metrics, the controller's own event-loop load, host CPU. */
@@ -51,7 +55,12 @@ export class Controller implements ControllerApi {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private scheduler: Scheduler;
-  private readonly fastScheduler: Scheduler | null;
+  private fastScheduler: Scheduler | null;
+  private cache: CacheSampler;
+  private readonly cacheFactory: ((config: Config) => CacheSampler) | undefined;
+  private readonly source: string;
+  /** Reloads apply one at a time, in order. */
+  private reloading: Promise<unknown> = Promise.resolve();
   private policy: PolicyMeta;
   private readonly stopSelfMetrics: () => void;
   private firstTickDone = false;
@@ -59,7 +68,7 @@ export class Controller implements ControllerApi {
   /** Every tick, scheduled or not, goes through this guard, so ticks never overlap. */
   private readonly guard = new NonOverlapping(() => this.tickOnce());
 
-  constructor(options: ControllerOptions) {
+  constructor(private readonly options: ControllerOptions) {
     this.registry = options.registry ?? new Registry();
     this.metrics = new Metrics(this.registry, { defaultMetrics: options.defaultMetrics ?? false });
     this.stopSelfMetrics = options.defaultMetrics ? registerSelfMetrics(this.registry) : () => undefined;
@@ -69,6 +78,9 @@ export class Controller implements ControllerApi {
     this.pusher = options.pusher ?? new HttpPusher();
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? nullLogger;
+    this.cache = options.cache;
+    this.cacheFactory = options.cacheFactory;
+    this.source = options.source;
     this.scheduler = options.scheduler ?? schedulerFor(options.config.policy.intervalMs);
     const fastPathMs = options.config.policy.fastPathMs;
     this.fastScheduler =
@@ -92,11 +104,66 @@ export class Controller implements ControllerApi {
     this.running = true;
     this.scheduler.start(() => this.tick());
     // The fast path never waits for its pushes: a hanging service must not delay the next sample.
+    this.startFastPath();
+    void this.tick();
+  }
+
+  private startFastPath(): void {
+    // The fast path never waits for its pushes: a hanging service must not delay the next sample.
     this.fastScheduler?.start(() => {
       void this.fastSample();
       return Promise.resolve();
     });
-    void this.tick();
+  }
+
+  /**
+   * Applies a configuration loaded again (file changed, SIGHUP). An invalid one never replaces
+   * the one in force: it is reported in the status (`policy.lastError`), a metric and the log.
+   * Resolves true when the new configuration is in force.
+   */
+  reload(result: LoadResult): Promise<boolean> {
+    const next = this.reloading.then(() => this.applyReload(result));
+    this.reloading = next.catch(() => undefined);
+    return next;
+  }
+
+  private async applyReload(result: LoadResult): Promise<boolean> {
+    if (!result.ok) {
+      const errors = result.errors.map(formatConfigError);
+      this.policy = { ...this.policy, lastError: errors.join('\n') };
+      this.metrics.configReloadFailures.inc();
+      this.logger.error(
+        { errors },
+        `configuration rejected, keeping policy ${this.policy.name}: ${errors[0]}`,
+      );
+      return false;
+    }
+    const config = result.config;
+    const before = this.loop.config;
+    this.loop.setConfig(config);
+    if (
+      this.cacheFactory &&
+      JSON.stringify(config.policy.signals.cache) !== JSON.stringify(before.policy.signals.cache)
+    ) {
+      const old = this.cache;
+      this.cache = this.cacheFactory(config);
+      this.loop.setCache(this.cache);
+      (old as { close?: () => void }).close?.();
+    }
+    if (this.running && config.policy.intervalMs !== before.policy.intervalMs && !this.options.scheduler) {
+      await this.scheduler.stop();
+      this.scheduler = schedulerFor(config.policy.intervalMs);
+      this.scheduler.start(() => this.tick());
+    }
+    if (config.policy.fastPathMs !== before.policy.fastPathMs && !this.options.fastScheduler) {
+      await this.fastScheduler?.stop();
+      const ms = config.policy.fastPathMs;
+      this.fastScheduler = ms === null ? null : new TimerScheduler(ms);
+      if (this.running) this.startFastPath();
+    }
+    this.policy = this.metaFor(config, this.source, null);
+    this.logger.info({ policy: config.policy.name }, `configuration reloaded: policy ${config.policy.name}`);
+    return true;
   }
 
   /**
@@ -144,6 +211,49 @@ export class Controller implements ControllerApi {
 
   decisions(limit: number): readonly DecisionRecord[] {
     return this.log.recent(limit);
+  }
+
+  pause(): void {
+    this.loop.paused = true;
+    this.metrics.paused.set(1);
+    this.logger.info({ paused: true }, 'paused: decisions are recorded, nothing is pushed');
+  }
+
+  resume(): void {
+    this.loop.paused = false;
+    this.metrics.paused.set(0);
+    this.logger.info({ paused: false }, 'resumed');
+  }
+
+  setOverride(request: OverrideRequest): MutationResult {
+    const missing = this.findPool(request.service, request.pool);
+    if (missing) return missing;
+    const until = this.clock.now() + request.ttlSeconds * 1000;
+    this.loop.setOverride(request.service, request.pool, { capacity: request.capacity, until });
+    this.logger.info({ ...request }, `override ${request.service}/${request.pool} = ${request.capacity}`);
+    return { ok: true };
+  }
+
+  clearOverride(service: string, pool: string): MutationResult {
+    const missing = this.findPool(service, pool);
+    if (missing) return missing;
+    this.loop.setOverride(service, pool, undefined);
+    return { ok: true };
+  }
+
+  private findPool(service: string, pool: string): MutationResult | undefined {
+    const spec = this.loop.config.services.find((s) => s.name === service);
+    if (!spec)
+      return { ok: false, status: 404, error: 'unknown_service', message: `no service "${service}"` };
+    if (!spec.pools.some((p) => p.name === pool)) {
+      return {
+        ok: false,
+        status: 404,
+        error: 'unknown_pool',
+        message: `service "${service}" has no pool "${pool}"`,
+      };
+    }
+    return undefined;
   }
 
   private metaFor(config: Config, source: string, lastError: string | null): PolicyMeta {

@@ -65,6 +65,7 @@ interface ServiceView {
 
 export class ControlLoop {
   private configValue: Config;
+  private cache: CacheSampler;
   private state: DecisionState;
   private readonly services = new Map<string, ServiceView>();
   private readonly lastDecisionId = new Map<string, string>();
@@ -79,6 +80,7 @@ export class ControlLoop {
 
   constructor(private readonly deps: ControlLoopDeps) {
     this.configValue = deps.config;
+    this.cache = deps.cache;
     this.state = deps.initialState ?? emptyState;
   }
 
@@ -86,9 +88,32 @@ export class ControlLoop {
     return this.configValue;
   }
 
-  /** Swaps the configuration in force; takes effect at the next tick. */
+  /**
+   * Swaps the configuration in force; takes effect at the next tick. Pools keep their desired
+   * capacities; when the rules changed, a rule index no longer names the same rule, so every
+   * pool's rule memory starts afresh.
+   */
   setConfig(config: Config): void {
+    const rulesChanged =
+      JSON.stringify(config.policy.rules) !== JSON.stringify(this.configValue.policy.rules);
     this.configValue = config;
+    if (!rulesChanged) return;
+    const pools: Record<string, DecisionState['pools'][string]> = {};
+    for (const [key, p] of Object.entries(this.state.pools)) {
+      pools[key] = {
+        capacity: p.capacity,
+        rule: null,
+        ruleSince: p.ruleSince,
+        c0: p.capacity,
+        lastShrinkAt: null,
+      };
+    }
+    this.state = { ...this.state, pools };
+  }
+
+  /** Swaps the cache sampler (its sources changed); the caller closes the old one. */
+  setCache(cache: CacheSampler): void {
+    this.cache = cache;
   }
 
   get decisionState(): DecisionState {
@@ -122,8 +147,8 @@ export class ControlLoop {
     const { clock, metrics } = this.deps;
     const config = this.configValue;
     const startedAt = performance.now();
-    await this.deps.cache.refresh?.();
-    const cache = this.deps.cache.collect();
+    await this.cache.refresh?.();
+    const cache = this.cache.collect();
     const observations = await Promise.all(config.services.map((s) => this.deps.observe(s, config)));
     const now = clock.now();
     const load: Record<string, Reading | undefined> = {};
@@ -157,7 +182,7 @@ export class ControlLoop {
   async fastSample(): Promise<void> {
     if (this.ticks === 0) return; // no service seen yet: the first tick comes first
     const config = this.configValue;
-    const cache = this.deps.cache.collect();
+    const cache = this.cache.collect();
     if (!cache) return;
     this.signals = { ...this.signals, cache };
     this.exportSignals();

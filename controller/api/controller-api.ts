@@ -2,6 +2,19 @@ import type { Registry } from 'prom-client';
 import type { DecisionRecord } from '../decision-log.js';
 import type { StatusDocument } from '../status.js';
 
+/** Why a mutation was refused, as the API answers it. */
+export type MutationResult =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly status: 404 | 409; readonly error: string; readonly message: string };
+
+export interface OverrideRequest {
+  readonly service: string;
+  readonly pool: string;
+  /** Clamped to the pool's [min, max] when decided. */
+  readonly capacity: number;
+  readonly ttlSeconds: number;
+}
+
 /** What the HTTP API needs from the running controller, and nothing more. */
 export interface ControllerApi {
   /** True once a configuration is loaded and a first tick has run. */
@@ -10,4 +23,11 @@ export interface ControllerApi {
   /** Newest first. */
   decisions(limit: number): readonly DecisionRecord[];
   readonly registry: Registry;
+  /** While paused, decisions are made and recorded but nothing is pushed. */
+  pause(): void;
+  resume(): void;
+  /** Pins a pool's capacity until the time to live runs out. */
+  setOverride(request: OverrideRequest): MutationResult;
+  /** Removes a pool's override; ok when there was none. */
+  clearOverride(service: string, pool: string): MutationResult;
 }

@@ -19,6 +19,8 @@ export interface RunOptions {
   readonly stateDir?: string;
   readonly logLevel: LogLevel;
   readonly demoPort: number;
+  /** How long SIGTERM waits for in-flight pushes and writes before abandoning them. */
+  readonly shutdownTimeoutMs: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -65,7 +67,13 @@ export function parseRunOptions(args: readonly string[], env: Env): RunOptions {
     ...(stateDir !== undefined ? { stateDir } : {}),
     logLevel: logLevel as LogLevel,
     demoPort: parsePort(env.POOLPILOT_DEMO_PORT ?? '8080', 'POOLPILOT_DEMO_PORT'),
+    shutdownTimeoutMs: parseMs(env.POOLPILOT_SHUTDOWN_TIMEOUT_MS ?? '10000', 'POOLPILOT_SHUTDOWN_TIMEOUT_MS'),
   };
+}
+
+function parseMs(text: string, what: string): number {
+  if (!/^\d+$/.test(text)) throw new UsageError(`${what} must be a number of milliseconds, got "${text}"`);
+  return Number(text);
 }
 
 function parsePort(text: string, what: string): number {

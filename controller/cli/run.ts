@@ -3,17 +3,20 @@
  * and the HTTP API, and run until SIGTERM or SIGINT, then drain and exit 0.
  */
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { formatConfigError, loadConfigFile } from '../../policies/loader.js';
+import { formatConfigError, loadConfigFile, loadConfigText } from '../../policies/loader.js';
 import { presetPath } from '../../policies/presets.js';
 import type { Config } from '../../policies/types.js';
 import { CacheSignalProbe } from '../../probes/cache-signal.js';
 import { buildServer } from '../api/server.js';
 import { systemClock } from '../clock.js';
+import { ConfigWatcher } from '../config-watcher.js';
 import { Controller } from '../controller.js';
 import { startDemoService, withDemoTarget } from '../demo.js';
 import type { DemoService } from '../demo.js';
+import type { Logger } from '../logger.js';
 import type { CacheSampler } from '../loop.js';
 import { statsObserver } from '../observer.js';
 import { SysinfoCacheSampler } from '../sysinfo-cache.js';
@@ -43,7 +46,10 @@ export async function runCommand(
   }
 
   const source = options.config ?? presetPath('seed');
-  const loaded = await loadConfigFile(source);
+  // The watcher compares against the text as it was loaded, so a change made from here on is seen
+  // even before the watcher starts.
+  const loadedText = await readFile(source, 'utf8').catch(() => undefined);
+  const loaded = loadedText === undefined ? await loadConfigFile(source) : loadConfigText(loadedText, source);
   if (!loaded.ok) {
     for (const e of loaded.errors) io.stderr(formatConfigError(e) + '\n');
     return 1;
@@ -65,6 +71,7 @@ export async function runCommand(
     config,
     source: options.config ?? 'embedded:seed',
     cache: cacheSampler(options, config),
+    cacheFactory: (next) => cacheSampler(options, next),
     observe: statsObserver({ clock: systemClock }),
     logger,
     defaultMetrics: true,
@@ -90,14 +97,62 @@ export async function runCommand(
   }
   controller.start();
   const stopPrinting = demo ? printTicks(controller, io) : () => undefined;
+  const stopReloading = options.config
+    ? watchConfig(options.config, loadedText ?? '', controller, logger)
+    : () => undefined;
 
-  await waitForSignal(['SIGTERM', 'SIGINT']);
+  const signal = await waitForSignal(['SIGTERM', 'SIGINT']);
+  logger.info({ signal }, `${signal}: draining`);
   stopPrinting();
-  await controller.stop();
-  await server.close();
-  await demo?.stop();
+  stopReloading();
+  const drained = await withDeadline(
+    (async () => {
+      await controller.stop();
+      await server.close();
+      await demo?.stop();
+    })(),
+    options.shutdownTimeoutMs,
+  );
+  if (!drained)
+    logger.warn({ deadlineMs: options.shutdownTimeoutMs }, 'shutdown deadline passed: abandoning');
+  logger.info({}, 'stopped');
   logger.flush?.();
   return 0;
+}
+
+/** Reloads the configuration when its file changes and on SIGHUP; returns the stop function. */
+function watchConfig(file: string, loadedText: string, controller: Controller, logger: Logger): () => void {
+  const watcher = new ConfigWatcher({
+    file,
+    onChange: (text) => void controller.reload(loadConfigText(text, file)),
+    onError: (err) => logger.warn({ err: err.message }, `cannot read ${file}: ${err.message}`),
+  });
+  watcher.start(loadedText);
+  const onHup = (): void => {
+    logger.info({ file }, 'SIGHUP: reloading the configuration');
+    void loadConfigFile(file).then((result) => controller.reload(result));
+  };
+  process.on('SIGHUP', onHup);
+  return () => {
+    watcher.stop();
+    process.off('SIGHUP', onHup);
+  };
+}
+
+/** Resolves true when `work` ends within `ms`, false when the deadline comes first. */
+async function withDeadline(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+    timer.unref();
+  });
+  const done = work.then(
+    () => true as const,
+    () => true as const,
+  );
+  const result = await Promise.race([done, deadline]);
+  clearTimeout(timer);
+  return result;
 }
 
 /** /proc where there is one; systeminformation on a development machine without it. */

@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { describe, it } from 'node:test';
+import { ManualClock } from '../../controller/clock.js';
+import { Controller } from '../../controller/controller.js';
+import { ManualScheduler } from '../../controller/scheduler.js';
+import { loadConfigText } from '../../policies/loader.js';
+import { seedConfig, seedYaml } from '../helpers/config.js';
+import { cliPath } from '../helpers/paths.js';
+import { FakeProcRoot } from '../helpers/proc-root.js';
+import { waitForAsync } from '../helpers/wait.js';
+
+function makeController(): { controller: Controller; clock: ManualClock } {
+  const clock = new ManualClock(0);
+  const controller = new Controller({
+    config: seedConfig({ url: 'http://127.0.0.1:9' }),
+    source: 'test.yaml',
+    cache: { collect: () => ({ value: 0.8, at: clock.now(), stale: false }) },
+    observe: async () => ({
+      ok: true,
+      at: clock.now(),
+      capacities: { buffers: 1024, handles: 256, metadata: 2048 },
+    }),
+    pusher: {
+      push: async (r) => ({ ok: true, capacity: r.capacity, previous: null }),
+      close: async () => undefined,
+    },
+    clock,
+    scheduler: new ManualScheduler(),
+    fastScheduler: new ManualScheduler(),
+  });
+  return { controller, clock };
+}
+
+describe('configuration reload', () => {
+  it('keeps the running configuration when the new one is invalid, and says why everywhere', async () => {
+    const { controller } = makeController();
+    controller.start();
+    await controller.tick();
+    const ok = await controller.reload(loadConfigText('apiVersion: poolpilot/v1\npolicy: [', 'policy.yaml'));
+    assert.equal(ok, false);
+    const status = controller.status();
+    assert.equal(status.policy.name, 'test-seed', 'the last good policy stays');
+    assert.match(status.policy.lastError ?? '', /^policy\.yaml:2:\d+: /);
+    assert.match(await controller.registry.metrics(), /poolpilot_config_reload_failures_total 1\n/);
+    assert.equal(status.services[0]?.pools[0]?.target, 819, 'the pools are untouched');
+    await controller.stop();
+  });
+
+  it('applies a valid new configuration and keeps the pools where they are', async () => {
+    const { controller, clock } = makeController();
+    controller.start();
+    await controller.tick();
+    const yaml = seedYaml({ url: 'http://127.0.0.1:9' }).replace('name: test-seed', 'name: reloaded');
+    assert.equal(await controller.reload(loadConfigText(yaml, 'policy.yaml')), true);
+    const status = controller.status();
+    assert.equal(status.policy.name, 'reloaded');
+    assert.equal(status.policy.lastError, null);
+    clock.advance(1000);
+    await controller.tick();
+    assert.equal(controller.status().services[0]?.pools[0]?.target, 819, 'no reset to base, no extra shrink');
+    await controller.stop();
+  });
+
+  it('follows a ConfigMap-style symlink swap and SIGHUP, rejecting garbage, while running', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'poolpilot-cm-'));
+    const proc = new FakeProcRoot(0.1);
+    const version = (name: string, text: string): void => {
+      mkdirSync(join(dir, name));
+      writeFileSync(join(dir, name, 'policy.yaml'), text);
+      symlinkSync(name, join(dir, '..data_tmp'));
+      renameSync(join(dir, '..data_tmp'), join(dir, '..data')); // the atomic swap the kubelet does
+    };
+    const yaml = seedYaml({ url: 'http://127.0.0.1:9' });
+    version('..v1', yaml);
+    symlinkSync('..data/policy.yaml', join(dir, 'policy.yaml'));
+    const child = spawn(process.execPath, [cliPath, 'run', '--config', join(dir, 'policy.yaml')], {
+      env: {
+        ...process.env,
+        POOLPILOT_PORT: '0',
+        POOLPILOT_PROC_ROOT: proc.dir,
+        POOLPILOT_LOG_LEVEL: 'warn',
+      },
+    });
+    try {
+      const base = await new Promise<string>((resolve, reject) => {
+        createInterface({ input: child.stdout }).on('line', (line) => {
+          const m = /dashboard (http:\/\/\S+)\//.exec(line);
+          if (m?.[1]) resolve(m[1]);
+        });
+        child.once('exit', (code) => reject(new Error(`exited ${code}`)));
+      });
+      const policy = async (): Promise<{ name: string; lastError: string | null }> =>
+        (
+          (await (await fetch(`${base}/api/v1/status`)).json()) as {
+            policy: { name: string; lastError: string | null };
+          }
+        ).policy;
+
+      version('..v2', yaml.replace('name: test-seed', 'name: second'));
+      assert.ok(
+        await waitForAsync(async () => (await policy()).name === 'second', 200, 50),
+        'swap picked up',
+      );
+
+      version('..v3', 'apiVersion: poolpilot/v1\npolicy: {name: broken, interval: soon}\n');
+      assert.ok(
+        await waitForAsync(async () => (await policy()).lastError !== null, 200, 50),
+        'error reported',
+      );
+      assert.equal((await policy()).name, 'second', 'the last good configuration stays in force');
+      const metrics = await (await fetch(`${base}/metrics`)).text();
+      assert.match(metrics, /poolpilot_config_reload_failures_total [1-9]/);
+
+      writeFileSync(join(dir, '..v3', 'policy.yaml'), yaml.replace('name: test-seed', 'name: third'));
+      child.kill('SIGHUP');
+      assert.ok(await waitForAsync(async () => (await policy()).name === 'third', 200, 50), 'SIGHUP reloads');
+      assert.equal((await policy()).lastError, null);
+      assert.equal(child.exitCode, null, 'SIGHUP does not stop the controller');
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      rmSync(dir, { recursive: true, force: true });
+      proc.remove();
+    }
+  });
+});
