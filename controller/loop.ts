@@ -73,6 +73,8 @@ export class ControlLoop {
   private overrides: Record<string, Override> = {};
   /** Capacity being pushed per pool, so a tick and the fast path never push the same value twice. */
   private readonly inFlight = new Map<string, number>();
+  /** The last push error per pool, to log a failure once rather than at every tick. */
+  private readonly pushErrors = new Map<string, string>();
   private signals: Signals = { load: {} };
   private pushSeq = 0;
   paused = false;
@@ -343,10 +345,23 @@ export class ControlLoop {
       }
       m?.poolCapacity.set({ service: service.name, pool: decision.pool }, result.capacity);
       if (record) this.deps.log.settle(record, 'applied');
+      const key = poolKey(service.name, decision.pool);
+      if (this.pushErrors.delete(key)) {
+        (this.deps.logger ?? nullLogger).info(
+          { service: service.name, pool: decision.pool },
+          'push works again',
+        );
+      }
       return;
     }
     m?.pushFailures.inc({ service: service.name });
-    (this.deps.logger ?? nullLogger).warn(
+    // One warning per new failure, not one per tick while a service stays down.
+    const key = poolKey(service.name, decision.pool);
+    const logger = this.deps.logger ?? nullLogger;
+    const repeated = this.pushErrors.get(key) === result.error;
+    this.pushErrors.set(key, result.error);
+    (repeated ? logger.debug : logger.warn).call(
+      logger,
       { service: service.name, pool: decision.pool, error: result.error },
       `push to ${service.name}/${decision.pool} failed: ${result.error}`,
     );
