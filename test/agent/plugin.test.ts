@@ -166,6 +166,11 @@ describe('poolpilotAgent over HTTP', () => {
     ['unknown key', JSON.stringify({ capacity: 1, extra: true })],
     ['non-string decisionId', JSON.stringify({ capacity: 1, decisionId: 7 })],
     ['empty decisionId', JSON.stringify({ capacity: 1, decisionId: '' })],
+    ['too long decisionId', JSON.stringify({ capacity: 1, decisionId: 'd'.repeat(257) })],
+    ['too long reason', JSON.stringify({ capacity: 1, reason: 'r'.repeat(4097) })],
+    ['__proto__ key', '{"capacity": 1, "__proto__": {"polluted": true}}'],
+    ['JSON without a content-type', '{"capacity": 1}', AUTH],
+    ['too large body', JSON.stringify({ capacity: 1, reason: ' '.repeat(16 * 1024) })],
   ];
   for (const [what, body, headers] of badBodies) {
     test(`400 for a ${what}, nothing changed`, async () => {
@@ -211,7 +216,58 @@ describe('poolpilotAgent over HTTP', () => {
 
   test('404 for an unknown pool', async () => {
     const error = await assertError(await put(server, 'nope', { capacity: 3 }), 404);
+    assert.equal(error.error, 'unknown_pool');
     assert.match(error.message, /nope/);
+  });
+
+  test('405 with Allow for another method, after the token check', async () => {
+    const post = await fetch(`${server.url}/poolpilot/v1/stats`, {
+      method: 'POST',
+      headers: JSON_AUTH,
+      body: '{}',
+    });
+    assert.equal((await assertError(post, 405)).error, 'method_not_allowed');
+    assert.equal(post.headers.get('allow'), 'GET, HEAD');
+    const get = await fetch(`${server.url}/poolpilot/v1/pools/buffers`, { headers: AUTH });
+    await assertError(get, 405);
+    assert.equal(get.headers.get('allow'), 'PUT');
+    await assertError(await fetch(`${server.url}/poolpilot/v1/pools/buffers`, { method: 'DELETE' }), 401);
+  });
+});
+
+describe('poolpilotAgent inside a host application', () => {
+  test("the host's own routes, JSON parser and validation are untouched", async (t) => {
+    const app = Fastify();
+    t.after(() => app.close());
+    app.post(
+      '/echo',
+      { schema: { body: { type: 'object', properties: { n: { type: 'integer' } } } } },
+      async (request) => ({
+        got: request.body,
+      }),
+    );
+    await app.register(poolpilotAgent, {
+      service: 's',
+      pools: [new ResizablePool({ name: 'p', capacity: 1, create: () => 1 })],
+      token: TOKEN,
+    });
+    const echo = await app.inject({ method: 'POST', url: '/echo', payload: { n: '5' } });
+    // The host's ajv coerces, as fastify does by default; the agent's routes never do.
+    assert.deepEqual(echo.json(), { got: { n: 5 } });
+    const text = await app.inject({
+      method: 'POST',
+      url: '/echo',
+      payload: 'x',
+      headers: { 'content-type': 'text/csv' },
+    });
+    assert.equal(text.statusCode, 415);
+    const resize = await app.inject({
+      method: 'PUT',
+      url: '/poolpilot/v1/pools/p',
+      payload: { capacity: '5' },
+      headers: AUTH,
+    });
+    assert.equal(resize.statusCode, 400);
   });
 });
 
