@@ -13,6 +13,8 @@ import { systemClock } from './clock.js';
 import type { Clock } from './clock.js';
 import { DecisionLog } from './decision-log.js';
 import type { DecisionRecord } from './decision-log.js';
+import type { DecisionJournal } from './state/decision-journal.js';
+import type { ControllerState, StateStore } from './state/state-store.js';
 import { nullLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import { ControlLoop } from './loop.js';
@@ -41,6 +43,14 @@ export interface ControllerOptions {
   /** Builds a new cache sampler when a reload changes the cache sources; none: keep the old one. */
   readonly cacheFactory?: (config: Config) => CacheSampler;
   readonly registry?: Registry;
+  /** Where the last targets, overrides and pause are saved (POOLPILOT_STATE_DIR); none: not saved. */
+  readonly store?: StateStore;
+  /** Where settled decisions are appended; none: kept in memory only. */
+  readonly journal?: DecisionJournal;
+  /** What the store restored at start. */
+  readonly restored?: ControllerState;
+  /** Decisions read back from the journal at start, newest first. */
+  readonly restoredDecisions?: readonly DecisionRecord[];
   readonly logger?: Logger;
   /** Export process and Node.js runtime metrics, the controller's own event-loop load, host CPU. */
   readonly defaultMetrics?: boolean;
@@ -86,7 +96,18 @@ export class Controller implements ControllerApi {
     this.fastScheduler =
       options.fastScheduler ?? (fastPathMs === null ? null : new TimerScheduler(fastPathMs));
     this.policy = this.metaFor(options.config, options.source, null);
+    if (options.restoredDecisions) this.log.restore([...options.restoredDecisions].reverse());
+    const journal = options.journal;
+    if (journal) this.log.onSettled((record) => journal.append(record));
+    const restored = options.restored;
     this.loop = new ControlLoop({
+      ...(restored
+        ? {
+            initialState: restored.decisionState,
+            initialOverrides: restored.overrides,
+            initialPaused: restored.paused,
+          }
+        : {}),
       config: options.config,
       cache: options.cache,
       observe: options.observe,
@@ -173,6 +194,7 @@ export class Controller implements ControllerApi {
   async fastSample(): Promise<void> {
     try {
       await this.loop.fastSample();
+      this.persist();
     } catch (err) {
       this.logger.error({ err }, 'fast-path sample failed');
     }
@@ -187,6 +209,7 @@ export class Controller implements ControllerApi {
     try {
       await this.loop.tick();
       this.firstTickDone = true;
+      this.persist();
     } catch (err) {
       this.logger.error({ err }, 'tick failed');
     }
@@ -199,6 +222,8 @@ export class Controller implements ControllerApi {
     await this.scheduler.stop();
     await this.pusher.close();
     this.stopSelfMetrics();
+    this.persist();
+    await Promise.all([this.options.store?.flush(), this.options.journal?.close()]);
   }
 
   isReady(): boolean {
@@ -216,12 +241,14 @@ export class Controller implements ControllerApi {
   pause(): void {
     this.loop.paused = true;
     this.metrics.paused.set(1);
+    this.persist();
     this.logger.info({ paused: true }, 'paused: decisions are recorded, nothing is pushed');
   }
 
   resume(): void {
     this.loop.paused = false;
     this.metrics.paused.set(0);
+    this.persist();
     this.logger.info({ paused: false }, 'resumed');
   }
 
@@ -230,6 +257,7 @@ export class Controller implements ControllerApi {
     if (missing) return missing;
     const until = this.clock.now() + request.ttlSeconds * 1000;
     this.loop.setOverride(request.service, request.pool, { capacity: request.capacity, until });
+    this.persist();
     this.logger.info({ ...request }, `override ${request.service}/${request.pool} = ${request.capacity}`);
     return { ok: true };
   }
@@ -238,7 +266,17 @@ export class Controller implements ControllerApi {
     const missing = this.findPool(service, pool);
     if (missing) return missing;
     this.loop.setOverride(service, pool, undefined);
+    this.persist();
     return { ok: true };
+  }
+
+  /** Hands the state to the store (which coalesces writes); a no-op without a state directory. */
+  private persist(): void {
+    this.options.store?.save({
+      decisionState: this.loop.decisionState,
+      overrides: { ...this.loop.activeOverrides },
+      paused: this.loop.paused,
+    });
   }
 
   private findPool(service: string, pool: string): MutationResult | undefined {

@@ -46,6 +46,11 @@ export class DecisionLog {
     return `${now.toString(36)}-${this.seq.toString(36).padStart(4, '0')}`;
   }
 
+  /** Puts back records read from the journal at start, oldest first; listeners are not told. */
+  restore(records: readonly DecisionRecord[]): void {
+    for (const r of records) this.add(r);
+  }
+
   add(record: DecisionRecord): void {
     this.entries.push(record);
     if (this.entries.length > this.capacity) this.entries.splice(0, this.entries.length - this.capacity);

@@ -55,6 +55,9 @@ export interface ControlLoopDeps {
   readonly logger?: Logger;
   /** Restored state (from the state directory), instead of every pool at base. */
   readonly initialState?: DecisionState;
+  /** Restored overrides, keyed by `poolKey(service, pool)`. */
+  readonly initialOverrides?: Readonly<Record<string, Override>>;
+  readonly initialPaused?: boolean;
 }
 
 interface ServiceView {
@@ -84,6 +87,8 @@ export class ControlLoop {
     this.configValue = deps.config;
     this.cache = deps.cache;
     this.state = deps.initialState ?? emptyState;
+    this.overrides = { ...deps.initialOverrides };
+    this.paused = deps.initialPaused ?? false;
   }
 
   get config(): Config {
@@ -134,6 +139,19 @@ export class ControlLoop {
   /** The last decision for a pool (changed or not). */
   lastDecision(service: string, pool: string): PoolDecision | undefined {
     return this.decisions.get(poolKey(service, pool));
+  }
+
+  /** The overrides in force (expired ones are dropped here), keyed by `poolKey`. */
+  get activeOverrides(): Readonly<Record<string, Override>> {
+    const now = this.deps.clock.now();
+    for (const [key, o] of Object.entries(this.overrides)) {
+      if (o.until <= now) {
+        const next = { ...this.overrides };
+        delete next[key];
+        this.overrides = next;
+      }
+    }
+    return this.overrides;
   }
 
   setOverride(service: string, pool: string, override: Override | undefined): void {
