@@ -1,119 +1,47 @@
 /**
  * Pushes capacities to pooled services with the agent protocol's PUT. The actuator knows
- * nothing of why: it sends, times out, and reports what happened, never throwing.
+ * nothing of why: it sends, retries what is safe to retry, and reports what happened, never
+ * throwing. The HTTP implementation lives in `actuation/`.
  */
-import { Agent, request } from 'undici';
 import type { ServiceSpec } from '../policies/types.js';
-import { serviceToken } from './service-token.js';
+import type { PushErrorCode } from './actuation/push-error.js';
 
+/** One capacity to push to one pool of one service. */
 export interface PushRequest {
   readonly service: ServiceSpec;
   readonly pool: string;
   readonly capacity: number;
+  /** Sent unchanged on every attempt, so the agent applies the push once however often it is retried. */
   readonly decisionId: string;
   readonly reason: string;
 }
 
+/** What a push came to. `attempts` counts HTTP attempts (0 when none was made, e.g. an open circuit). */
 export type PushResult =
-  | { readonly ok: true; readonly capacity: number; readonly previous: number | null }
-  | { readonly ok: false; readonly error: string; readonly status?: number };
+  | {
+      readonly ok: true;
+      readonly capacity: number;
+      readonly previous: number | null;
+      readonly attempts?: number;
+      /** The agent had applied this `decisionId` already (an earlier attempt's answer was lost). */
+      readonly replayed?: boolean;
+    }
+  | {
+      readonly ok: false;
+      readonly error: string;
+      readonly status?: number;
+      readonly code?: PushErrorCode;
+      readonly attempts?: number;
+    };
 
+/** Sends capacities to services; `push` never rejects. */
 export interface Pusher {
   push(req: PushRequest): Promise<PushResult>;
   close(): Promise<void>;
 }
 
-export interface HttpPusherOptions {
-  /** Per-push deadline, connection included. */
-  readonly timeoutMs?: number;
-  /** Keep-alive connections per origin. */
-  readonly connections?: number;
-}
-
-export class HttpPusher implements Pusher {
-  private readonly agent: Agent;
-  private readonly timeoutMs: number;
-
-  constructor(options: HttpPusherOptions = {}) {
-    this.timeoutMs = options.timeoutMs ?? 2000;
-    this.agent = new Agent({
-      connections: options.connections ?? 4,
-      keepAliveTimeout: 30_000,
-      connectTimeout: this.timeoutMs,
-    });
-  }
-
-  async push(req: PushRequest): Promise<PushResult> {
-    const url = new URL(`poolpilot/v1/pools/${encodeURIComponent(req.pool)}`, withSlash(req.service.url));
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    try {
-      const token = await serviceToken(req.service);
-      if (token !== undefined) headers.authorization = `Bearer ${token}`;
-      const res = await request(url, {
-        method: 'PUT',
-        dispatcher: this.agent,
-        headers,
-        body: JSON.stringify({ capacity: req.capacity, decisionId: req.decisionId, reason: req.reason }),
-        headersTimeout: this.timeoutMs,
-        bodyTimeout: this.timeoutMs,
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      const text = await res.body.text();
-      if (res.statusCode !== 200) {
-        return { ok: false, status: res.statusCode, error: `HTTP ${res.statusCode}: ${summarise(text)}` };
-      }
-      const body = parseJson(text) as { capacity?: unknown; previous?: unknown } | undefined;
-      if (!body || typeof body.capacity !== 'number') {
-        return { ok: false, status: 200, error: `bad answer: ${summarise(text)}` };
-      }
-      return {
-        ok: true,
-        capacity: body.capacity,
-        previous: typeof body.previous === 'number' ? body.previous : null,
-      };
-    } catch (err) {
-      return { ok: false, error: describeError(err) };
-    }
-  }
-
-  async close(): Promise<void> {
-    await this.agent.close();
-  }
-}
-
-function withSlash(url: string): string {
-  return url.endsWith('/') ? url : url + '/';
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function summarise(text: string): string {
-  const oneLine = text.replace(/\s+/g, ' ').trim();
-  return oneLine.length > 200 ? oneLine.slice(0, 200) + '…' : oneLine;
-}
-
-/** A short reason for a failed request, without stack traces. */
-export function describeError(err: unknown): string {
-  if (err instanceof Error) {
-    const code = (err as { code?: unknown }).code;
-    if (
-      err.name === 'TimeoutError' ||
-      code === 'UND_ERR_HEADERS_TIMEOUT' ||
-      code === 'UND_ERR_BODY_TIMEOUT'
-    ) {
-      return 'timeout';
-    }
-    if (code === 'UND_ERR_CONNECT_TIMEOUT') return 'connect timeout';
-    if (code === 'ECONNREFUSED') return 'connection refused';
-    const cause = (err as { cause?: unknown }).cause;
-    if (cause instanceof Error && cause !== err) return `${err.message}: ${describeError(cause)}`;
-    return typeof code === 'string' ? `${code}: ${err.message}` : err.message;
-  }
-  return String(err);
-}
+export { HttpPusher } from './actuation/http-pusher.js';
+export type { HttpPusherOptions, RetryEvent } from './actuation/options.js';
+export { PushError, describeError } from './actuation/push-error.js';
+export type { PushErrorCode } from './actuation/push-error.js';
+export type { BreakerState } from './actuation/service-lanes.js';
