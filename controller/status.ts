@@ -55,7 +55,8 @@ export interface StatusDocument {
 function signalStatus(reading: Reading | undefined, missingReason: string): SignalStatus {
   if (!reading) return { value: null, at: null, stale: true, reason: missingReason };
   return {
-    value: reading.value,
+    // A reading with no value (NaN: nothing could be read) is null in JSON, said plainly.
+    value: Number.isFinite(reading.value) ? reading.value : null,
     at: new Date(reading.at).toISOString(),
     stale: reading.stale,
     ...(reading.reason !== undefined ? { reason: reading.reason } : {}),

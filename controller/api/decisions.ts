@@ -1,8 +1,46 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ControllerApi } from './controller-api.js';
 import { errorSchema } from './errors.js';
+import { jsonSafe } from './output.js';
 
 export const MAX_DECISIONS_LIMIT = 1000;
+
+const nullableNumber = { type: ['number', 'null'] } as const;
+
+/**
+ * One decision as CONTRACT section 5 names it. Open (`additionalProperties: true`): the record also
+ * carries its full `explanation`, a push `error`, and whatever is added later.
+ */
+export const decisionSchema = {
+  type: 'object',
+  additionalProperties: true,
+  required: ['id', 'at', 'service', 'pool', 'from', 'to', 'action', 'rule', 'signals', 'reason', 'outcome'],
+  properties: {
+    id: { type: 'string' },
+    at: { type: 'string', description: 'ISO time of the decision' },
+    service: { type: 'string' },
+    pool: { type: 'string' },
+    from: { type: 'number' },
+    to: { type: 'number' },
+    action: { type: 'string' },
+    rule: nullableNumber,
+    signals: {
+      type: 'object',
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: true,
+        properties: { value: nullableNumber, ageMs: nullableNumber, stale: { type: 'boolean' } },
+      },
+    },
+    reason: { type: 'string' },
+    outcome: {
+      type: 'string',
+      description: 'applied, failed or observed once settled; pending or paused before',
+    },
+    error: { type: 'string' },
+    explanation: { type: 'object', additionalProperties: true },
+  },
+} as const;
 
 /** `/api/v1/decisions?limit=N`: the latest capacity changes, newest first. */
 export const decisionsRoute: FastifyPluginAsync<{ controller: ControllerApi }> = async (
@@ -18,9 +56,17 @@ export const decisionsRoute: FastifyPluginAsync<{ controller: ControllerApi }> =
           additionalProperties: false,
           properties: { limit: { type: 'integer', minimum: 1, maximum: MAX_DECISIONS_LIMIT, default: 50 } },
         },
-        response: { 400: errorSchema },
+        response: {
+          200: {
+            type: 'object',
+            additionalProperties: true,
+            required: ['decisions'],
+            properties: { decisions: { type: 'array', items: decisionSchema } },
+          },
+          '4xx': errorSchema,
+        },
       },
     },
-    async (req) => ({ decisions: controller.decisions(req.query.limit) }),
+    async (req) => ({ decisions: jsonSafe(controller.decisions(req.query.limit)) }),
   );
 };

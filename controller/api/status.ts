@@ -1,7 +1,92 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ControllerApi } from './controller-api.js';
+import { errorSchema } from './errors.js';
+import { jsonSafe } from './output.js';
+
+const nullable = (type: string) => ({ type: [type, 'null'] });
+
+/** A signal's reading; `reason` says why it is stale, `sources` what it was made of. */
+export const signalSchema = {
+  type: 'object',
+  additionalProperties: true,
+  required: ['value', 'at', 'stale'],
+  properties: {
+    value: nullable('number'),
+    at: { ...nullable('string'), description: 'ISO time the value was read' },
+    stale: { type: 'boolean' },
+    reason: { type: 'string' },
+    sources: { type: 'object', additionalProperties: { type: 'number' } },
+  },
+} as const;
+
+const poolSchema = {
+  type: 'object',
+  additionalProperties: true,
+  required: ['name', 'capacity', 'target', 'min', 'max'],
+  properties: {
+    name: { type: 'string' },
+    capacity: { ...nullable('number'), description: 'as the service last reported it' },
+    target: { type: 'number', description: 'what poolpilot wants it to be' },
+    min: { type: 'number' },
+    max: { type: 'number' },
+    base: { type: 'number' },
+    rule: nullable('number'),
+    reason: nullable('string'),
+  },
+} as const;
+
+const serviceSchema = {
+  type: 'object',
+  additionalProperties: true,
+  required: ['name', 'url', 'mode', 'healthy', 'pools'],
+  properties: {
+    name: { type: 'string' },
+    url: { type: 'string' },
+    mode: { type: 'string', enum: ['enforce', 'observe'] },
+    healthy: { type: 'boolean' },
+    lastError: nullable('string'),
+    pools: { type: 'array', items: poolSchema },
+  },
+} as const;
+
+/**
+ * The status document of CONTRACT section 5. The names the contract fixes are typed and required;
+ * every object stays open (`additionalProperties: true`) so that fields added later still reach
+ * the client.
+ */
+export const statusSchema = {
+  type: 'object',
+  additionalProperties: true,
+  required: ['policy', 'paused', 'signals', 'services'],
+  properties: {
+    policy: {
+      type: 'object',
+      additionalProperties: true,
+      required: ['name', 'loadedAt', 'lastError'],
+      properties: {
+        name: { type: 'string' },
+        loadedAt: { type: 'string' },
+        lastError: nullable('string'),
+        source: { type: 'string' },
+      },
+    },
+    paused: { type: 'boolean' },
+    signals: {
+      type: 'object',
+      additionalProperties: true,
+      required: ['cache', 'load'],
+      properties: {
+        cache: signalSchema,
+        load: { type: 'object', additionalProperties: signalSchema },
+      },
+    },
+    services: { type: 'array', items: serviceSchema },
+  },
+} as const;
 
 /** `/api/v1/status`: the policy in force, the signals, every service and pool. */
 export const statusRoute: FastifyPluginAsync<{ controller: ControllerApi }> = async (app, { controller }) => {
-  app.get('/api/v1/status', async () => controller.status());
+  app.get('/api/v1/status', { schema: { response: { 200: statusSchema, '4xx': errorSchema } } }, async () =>
+    jsonSafe(controller.status()),
+  );
 };

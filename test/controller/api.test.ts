@@ -32,7 +32,7 @@ describe('controller HTTP API', () => {
       clock,
       scheduler: new ManualScheduler(),
     });
-    app = await buildServer({ controller });
+    app = await buildServer({ controller, listenHost: '127.0.0.1' });
     base = await app.listen({ host: '127.0.0.1', port: 0 });
   });
 

@@ -131,7 +131,7 @@ describe('control loop against a real agent over loopback', () => {
     await service.close();
     clock.advance(1000);
     await controller.tick();
-    const app = await buildServer({ controller });
+    const app = await buildServer({ controller, listenHost: '127.0.0.1' });
     const base = await app.listen({ host: '127.0.0.1', port: 0 });
     try {
       const status = (await (await fetch(`${base}/api/v1/status`)).json()) as StatusDocument;

@@ -1,0 +1,146 @@
+/**
+ * The mutating routes of CONTRACT section 5: pause, resume, and a pool's override. Each is behind
+ * one rate limit (per client address, shared by the four routes) and then the auth guard, both
+ * run on `onRequest`, before the body is read.
+ */
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyPluginAsync, onRequestHookHandler } from 'fastify';
+import type { Clock } from '../clock.js';
+import type { AuthHook } from './auth.js';
+import type { ControllerApi } from './controller-api.js';
+import { errorSchema } from './errors.js';
+
+/** The longest override: a pin is a temporary measure, not a configuration. */
+export const MAX_OVERRIDE_TTL_SECONDS = 7 * 24 * 3600;
+/** The largest capacity an override may ask for (clamped to the pool's max when decided). */
+export const MAX_OVERRIDE_CAPACITY = 2 ** 31;
+
+/** How many mutating requests one client address may make per window. */
+export interface RateLimitOptions {
+  readonly max: number;
+  readonly timeWindowMs: number;
+}
+
+export const DEFAULT_RATE_LIMIT: RateLimitOptions = { max: 60, timeWindowMs: 60_000 };
+
+export interface MutationRoutesOptions {
+  readonly controller: ControllerApi;
+  /** Answers `until`; the controller's clock, so that both agree. */
+  readonly clock: Clock;
+  readonly auth: AuthHook;
+  readonly rateLimit: RateLimitOptions;
+}
+
+/** The body of `PUT .../override`. */
+export interface OverrideBody {
+  readonly capacity: number;
+  readonly ttlSeconds: number;
+}
+
+interface PoolParams {
+  readonly service: string;
+  readonly pool: string;
+}
+
+// The name pattern of the configuration (policies/schema.ts): anything else cannot name a pool.
+const name = { type: 'string', minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_.-]+$' } as const;
+
+const poolParams = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['service', 'pool'],
+  properties: { service: name, pool: name },
+} as const;
+
+/** No body, `null`, or `{}`: pause, resume and delete take nothing. */
+const noBody = { type: ['object', 'null'], maxProperties: 0 } as const;
+
+const overrideBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['capacity', 'ttlSeconds'],
+  properties: {
+    capacity: { type: 'integer', minimum: 0, maximum: MAX_OVERRIDE_CAPACITY },
+    ttlSeconds: { type: 'integer', minimum: 1, maximum: MAX_OVERRIDE_TTL_SECONDS },
+  },
+} as const;
+
+const errors = { '4xx': errorSchema } as const;
+
+const pausedAnswer = {
+  type: 'object',
+  required: ['paused'],
+  properties: { paused: { type: 'boolean' } },
+} as const;
+
+const overrideAnswer = {
+  type: 'object',
+  required: ['service', 'pool', 'capacity', 'until'],
+  properties: {
+    service: { type: 'string' },
+    pool: { type: 'string' },
+    capacity: { type: 'integer', description: 'as asked; clamped to [min, max] when decided' },
+    until: { type: 'string', description: 'ISO time the override ends by itself' },
+  },
+} as const;
+
+/** Registers the four mutating routes; a rejected request never reaches the controller. */
+export const mutationRoutes: FastifyPluginAsync<MutationRoutesOptions> = async (app, options) => {
+  const { controller, clock, auth } = options;
+  checkRateLimit(options.rateLimit);
+  await app.register(rateLimit, { global: false });
+  const limit = app.rateLimit({
+    max: options.rateLimit.max,
+    timeWindow: options.rateLimit.timeWindowMs,
+  }) as unknown as onRequestHookHandler;
+  // Rate limit first, so that guessing the token is rate limited too.
+  const onRequest = [limit, auth as onRequestHookHandler];
+
+  const pauseSchema = { body: noBody, response: { 200: pausedAnswer, ...errors } };
+  app.post('/api/v1/pause', { onRequest, schema: pauseSchema }, async () => {
+    controller.pause();
+    return { paused: controller.status().paused };
+  });
+  app.post('/api/v1/resume', { onRequest, schema: pauseSchema }, async () => {
+    controller.resume();
+    return { paused: controller.status().paused };
+  });
+
+  const path = '/api/v1/services/:service/pools/:pool/override';
+  app.put<{ Params: PoolParams; Body: OverrideBody }>(
+    path,
+    {
+      onRequest,
+      schema: { params: poolParams, body: overrideBody, response: { 200: overrideAnswer, ...errors } },
+    },
+    async (request, reply) => {
+      const { service, pool } = request.params;
+      const { capacity, ttlSeconds } = request.body;
+      const until = new Date(clock.now() + ttlSeconds * 1000).toISOString();
+      const result = controller.setOverride({ service, pool, capacity, ttlSeconds });
+      if (!result.ok) return reply.code(result.status).send({ error: result.error, message: result.message });
+      return { service, pool, capacity, until };
+    },
+  );
+  app.delete<{ Params: PoolParams }>(
+    path,
+    {
+      onRequest,
+      schema: { params: poolParams, body: noBody, response: { 204: { type: 'null' }, ...errors } },
+    },
+    async (request, reply) => {
+      const result = controller.clearOverride(request.params.service, request.params.pool);
+      if (!result.ok) return reply.code(result.status).send({ error: result.error, message: result.message });
+      return reply.code(204).send();
+    },
+  );
+};
+
+function checkRateLimit(limit: RateLimitOptions): void {
+  const positive = (n: number): boolean => Number.isSafeInteger(n) && n > 0;
+  if (!positive(limit.max) || !positive(limit.timeWindowMs)) {
+    throw new TypeError(
+      `rateLimit needs positive whole numbers, got max ${limit.max}, timeWindowMs ${limit.timeWindowMs}`,
+    );
+  }
+}
