@@ -123,7 +123,7 @@ export class Controller implements ControllerApi {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.scheduler.start(() => this.tick());
+    this.scheduler.start(() => this.guard.run());
     // The fast path never waits for its pushes: a hanging service must not delay the next sample.
     this.startFastPath();
     void this.tick();
@@ -174,7 +174,7 @@ export class Controller implements ControllerApi {
     if (this.running && config.policy.intervalMs !== before.policy.intervalMs && !this.options.scheduler) {
       await this.scheduler.stop();
       this.scheduler = schedulerFor(config.policy.intervalMs);
-      this.scheduler.start(() => this.tick());
+      this.scheduler.start(() => this.guard.run());
     }
     if (config.policy.fastPathMs !== before.policy.fastPathMs && !this.options.fastScheduler) {
       await this.fastScheduler?.stop();
@@ -195,14 +195,19 @@ export class Controller implements ControllerApi {
     try {
       await this.loop.fastSample();
       this.persist();
+      await this.loop.settled();
     } catch (err) {
       this.logger.error({ err }, 'fast-path sample failed');
     }
   }
 
-  /** Runs one tick now (or joins the one running); failures are logged, never thrown. */
-  tick(): Promise<void> {
-    return this.guard.run();
+  /**
+   * Runs one tick now (or joins the one running) and resolves when its pushes have ended;
+   * failures are logged, never thrown. Scheduled ticks do not wait for pushes.
+   */
+  async tick(): Promise<void> {
+    await this.guard.run();
+    await this.loop.settled();
   }
 
   private async tickOnce(): Promise<void> {
@@ -220,6 +225,7 @@ export class Controller implements ControllerApi {
     this.running = false;
     await this.fastScheduler?.stop();
     await this.scheduler.stop();
+    await this.loop.settled();
     await this.pusher.close();
     this.stopSelfMetrics();
     this.persist();

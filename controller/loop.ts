@@ -76,6 +76,8 @@ export class ControlLoop {
   private overrides: Record<string, Override> = {};
   /** Capacity being pushed per pool, so a tick and the fast path never push the same value twice. */
   private readonly inFlight = new Map<string, number>();
+  /** Pushes not yet ended. */
+  private readonly pending = new Set<Promise<void>>();
   /** The last push error per pool, to log a failure once rather than at every tick. */
   private readonly pushErrors = new Map<string, string>();
   private signals: Signals = { load: {} };
@@ -162,7 +164,10 @@ export class ControlLoop {
     this.overrides = next;
   }
 
-  /** One decision tick. Never throws for a service's or a probe's failure. */
+  /**
+   * One decision tick: probe, decide, record, and start the pushes (see `settled()` to wait for
+   * them). Never throws for a service's or a probe's failure.
+   */
   async tick(): Promise<void> {
     const { clock, metrics } = this.deps;
     const config = this.configValue;
@@ -187,7 +192,7 @@ export class ControlLoop {
       const push = this.apply(service, decision, now);
       if (push) pushes.push(push);
     }
-    await Promise.all(pushes);
+    this.track(pushes);
     this.ticks++;
     metrics?.ticks.inc();
     metrics?.tickDuration.observe((performance.now() - startedAt) / 1000);
@@ -197,7 +202,6 @@ export class ControlLoop {
    * The fast path: samples the cache signal and, when that makes a shrink due, acts at once
    * instead of waiting for the next tick. Only shrinks are taken here; growth, holds and
    * reconciles wait for ticks. Decides on the last load readings (staleness still applies).
-   * Resolves when the pushes it started have ended.
    */
   async fastSample(): Promise<void> {
     if (this.ticks === 0) return; // no service seen yet: the first tick comes first
@@ -230,7 +234,20 @@ export class ControlLoop {
       const push = service ? this.apply(service, decision, now) : undefined;
       if (push) pushes.push(push);
     }
-    await Promise.all(pushes);
+    this.track(pushes);
+  }
+
+  /** Resolves once every push started so far has ended (succeeded, failed or timed out). */
+  async settled(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+  }
+
+  /** Pushes run on their own: a hanging service delays neither the others nor the next tick. */
+  private track(pushes: readonly Promise<void>[]): void {
+    for (const p of pushes) {
+      this.pending.add(p);
+      void p.finally(() => this.pending.delete(p));
+    }
   }
 
   private recordObservation(service: ServiceSpec, obs: ServiceObservation): Reading | undefined {

@@ -10,7 +10,9 @@ import { formatConfigError, loadConfigFile, loadConfigText } from '../../policie
 import { presetPath } from '../../policies/presets.js';
 import type { Config } from '../../policies/types.js';
 import { CacheSignalProbe } from '../../probes/cache-signal.js';
+import { API_LOG_REDACT_PATHS, isLoopbackHost } from '../api/auth.js';
 import { buildServer } from '../api/server.js';
+import { resolveApiToken } from '../api/token-source.js';
 import { systemClock } from '../clock.js';
 import { ConfigWatcher } from '../config-watcher.js';
 import { Controller } from '../controller.js';
@@ -25,6 +27,8 @@ import { parseRunOptions } from './run-options.js';
 import type { RunOptions } from './run-options.js';
 import { USAGE } from './usage.js';
 import { UsageError } from './usage-error.js';
+import { openState } from './state-setup.js';
+import type { OpenedState } from './state-setup.js';
 import { printTicks } from './tick-printer.js';
 
 export async function runCommand(
@@ -66,8 +70,35 @@ export async function runCommand(
     config = withDemoTarget(config, demo.url);
   }
 
-  const logger = pino({ level: options.logLevel, base: { name: 'poolpilot' } });
+  const apiToken = resolveApiToken(env);
+  if ('error' in apiToken) {
+    io.stderr(`poolpilot run: ${apiToken.error}\n`);
+    return 2;
+  }
+  const logger = pino({
+    level: options.logLevel,
+    base: { name: 'poolpilot' },
+    redact: { paths: [...API_LOG_REDACT_PATHS], censor: '[redacted]' },
+  });
+  let state: OpenedState | undefined;
+  if (options.stateDir !== undefined) {
+    try {
+      state = await openState(options.stateDir, logger);
+    } catch (err) {
+      io.stderr(`poolpilot run: state directory ${options.stateDir}: ${(err as Error).message}\n`);
+      await demo?.stop();
+      return 1;
+    }
+  }
   const controller = new Controller({
+    ...(state
+      ? {
+          store: state.store,
+          journal: state.journal,
+          restoredDecisions: state.restoredDecisions,
+          ...(state.restored ? { restored: state.restored } : {}),
+        }
+      : {}),
     config,
     source: options.config ?? 'embedded:seed',
     cache: cacheSampler(options, config),
@@ -76,7 +107,16 @@ export async function runCommand(
     logger,
     defaultMetrics: true,
   });
-  const server = await buildServer({ controller, logger });
+  const server = await buildServer({
+    controller,
+    logger,
+    listenHost: options.host,
+    clock: systemClock,
+    ...(apiToken.token !== undefined ? { token: apiToken.token } : {}),
+  });
+  if (apiToken.token === undefined && !isLoopbackHost(options.host)) {
+    logger.warn({ host: options.host }, 'no API token: mutating routes are refused off loopback');
+  }
   try {
     await server.listen({ host: options.host, port: options.port });
   } catch (err) {
