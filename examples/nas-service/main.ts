@@ -1,0 +1,130 @@
+#!/usr/bin/env node
+/**
+ * `poolpilot-nas`: runs the reference NAS service over a directory until SIGTERM or SIGINT.
+ * Prints one JSON line `{"url": "..."}` on stdout once listening (a parent process reads it);
+ * resizes are logged as JSON lines on stderr.
+ */
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { startNasService } from './server.js';
+
+/** Default port: the URL the seed preset's `nas` service points at. */
+const DEFAULT_PORT = 8080;
+
+const USAGE = `usage: poolpilot-nas --root DIR [--port N] [--host H] [--token-file F] [--quiet]
+
+Serves the files under DIR over HTTP (GET with ranges, HEAD, WebDAV PROPFIND), with the three
+pools poolpilot resizes (buffers, handles, metadata), and prints {"url": "..."} once listening.
+
+  --root DIR      the directory to serve (required)
+  --port N        TCP port (default ${DEFAULT_PORT}; 0 picks a free one)
+  --host H        listen address (default 127.0.0.1)
+  --token-file F  file holding the bearer token the agent routes require
+  --quiet         do not log each resize on stderr
+  --help          this text
+`;
+
+class UsageError extends Error {}
+
+interface Args {
+  readonly root: string;
+  readonly port: number;
+  readonly host: string;
+  readonly tokenFile?: string;
+  readonly quiet: boolean;
+}
+
+function parse(argv: readonly string[]): Args | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        root: { type: 'string' },
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'token-file': { type: 'string' },
+        quiet: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { root, port: portText, host, 'token-file': tokenFile, quiet, help } = parsed.values;
+  if (help === true) return 'help';
+  if (root === undefined || root === '') throw new UsageError('--root DIR is required');
+  let port = DEFAULT_PORT;
+  if (portText !== undefined) {
+    port = Number(portText);
+    if (!/^\d+$/.test(portText) || port > 65535) throw new UsageError(`--port: not a port: ${portText}`);
+  }
+  if (host === '') throw new UsageError('--host: empty');
+  return {
+    root,
+    port,
+    host: host ?? '127.0.0.1',
+    quiet: quiet === true,
+    ...(tokenFile === undefined ? {} : { tokenFile }),
+  };
+}
+
+async function readToken(file: string): Promise<string> {
+  const token = (await readFile(file, 'utf8')).trim();
+  if (token.length === 0) throw new Error(`${file}: the token file is empty`);
+  return token;
+}
+
+async function main(): Promise<number> {
+  let args: Args | 'help';
+  try {
+    args = parse(process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`poolpilot-nas: ${error.message}\n${USAGE}`);
+    return 2;
+  }
+  if (args === 'help') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const { quiet } = args;
+
+  // Listen for the stop signals before announcing the URL: a parent may signal as soon as it reads it.
+  const stopped = new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  const token = args.tokenFile === undefined ? undefined : await readToken(args.tokenFile);
+  const service = await startNasService({
+    root: args.root,
+    port: args.port,
+    host: args.host,
+    ...(token === undefined ? {} : { token }),
+    onResize: (event) => {
+      if (!quiet) process.stderr.write(`${JSON.stringify({ event: 'resize', ...event })}\n`);
+    },
+  });
+  process.stdout.write(`${JSON.stringify({ url: service.url })}\n`);
+
+  const signal = await stopped;
+  // A second signal while closing ends the process at once.
+  const force = (): never => process.exit(1);
+  process.once('SIGTERM', force);
+  process.once('SIGINT', force);
+  await service.close();
+  if (!quiet) process.stderr.write(`${JSON.stringify({ event: 'stopped', signal })}\n`);
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`poolpilot-nas: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

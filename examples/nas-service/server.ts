@@ -1,0 +1,177 @@
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { realpath, stat } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { createAgentHandler } from '../../agent/http-handler.js';
+import type { AgentHandler } from '../../agent/http-handler.js';
+import { LoadMonitor } from '../../agent/load-monitor.js';
+import type { ResizeEvent } from '../../agent/protocol.js';
+import { ResizablePool } from '../../agent/resizable-pool.js';
+import { FileHandler } from './file-handler.js';
+import { HandleCache } from './handle-cache.js';
+import { createFsIo } from './io.js';
+import { MetadataCache } from './metadata-cache.js';
+import { Resolver } from './resolver.js';
+import { threadpoolSize, WorkerGauge } from './worker-load.js';
+
+/** Default capacities of the three pools. */
+export const NAS_DEFAULT_CAPACITIES = { buffers: 1024, handles: 256, metadata: 2048 } as const;
+/** Size of one `buffers` item: a file up to this size minus one byte is sent with one read. */
+export const NAS_BUFFER_BYTES = 16 * 1024;
+/**
+ * Default time to live of a `metadata` entry, in milliseconds. A backstop: directory watches
+ * invalidate local changes at once, and reads check sizes; the TTL bounds what neither sees (as an
+ * NFS client's attribute cache does, whose default maximum is 60 s).
+ */
+export const NAS_METADATA_TTL_MS = 30_000;
+/** How long `close` lets in-flight responses finish before cutting their connections. */
+const CLOSE_GRACE_MS = 5000;
+
+/** The pool names of the NAS service. */
+export type NasPoolName = keyof typeof NAS_DEFAULT_CAPACITIES;
+
+/** Options of `startNasService`. */
+export interface NasServiceOptions {
+  /** The directory served; must exist. Symlinks may point anywhere below its real path, not out of it. */
+  readonly root: string;
+  /** TCP port; 0 (the default) picks a free one. */
+  readonly port?: number;
+  /** Listen address; 127.0.0.1 by default. */
+  readonly host?: string;
+  /** Bearer token the agent routes require; none when absent. */
+  readonly token?: string;
+  /** The service name its stats report (default `nas`). */
+  readonly service?: string;
+  /** Initial capacities; defaults in `NAS_DEFAULT_CAPACITIES`. Capacity 0 turns a pool off. */
+  readonly capacities?: Partial<Record<NasPoolName, number>>;
+  /** Time to live of a metadata entry in milliseconds (default `NAS_METADATA_TTL_MS`). */
+  readonly metadataTtlMs?: number;
+  /** Called after each resize the agent applies. */
+  readonly onResize?: (event: ResizeEvent) => void;
+}
+
+/** The service's pools, each resizable while requests run. */
+export interface NasPools {
+  /** Read buffers of `NAS_BUFFER_BYTES`, reused once a response has settled. */
+  readonly buffers: ResizablePool<Buffer>;
+  /** Open file descriptors by real path, least recently used closed first. */
+  readonly handles: HandleCache;
+  /** Stat results and path resolutions by real path, with a time to live and change watches. */
+  readonly metadata: MetadataCache;
+}
+
+/** A running NAS service. */
+export interface NasService {
+  /** Base URL, e.g. `http://127.0.0.1:41234`. */
+  readonly url: string;
+  readonly pools: NasPools;
+  /**
+   * Stops accepting connections, lets in-flight responses finish (cutting them after 5 s), then
+   * closes every cached descriptor and watch. Once it resolves the service holds no file open.
+   */
+  close(): Promise<void>;
+}
+
+const AGENT_PREFIX = '/poolpilot/';
+
+/**
+ * Starts the reference NAS service: a small-file server over `root` (GET with ranges and
+ * conditional requests, HEAD, WebDAV PROPFIND listings; see file-handler.ts) with three pools the
+ * poolpilot agent routes report and resize (`GET /poolpilot/v1/stats`, `PUT /poolpilot/v1/pools/{name}`).
+ * Its stats carry event-loop utilization and delay p99 and the threadpool load (see WorkerGauge).
+ */
+export async function startNasService(options: NasServiceOptions): Promise<NasService> {
+  const realRoot = await realpath(options.root);
+  if (!(await stat(realRoot)).isDirectory()) throw new Error(`${options.root}: not a directory`);
+  const given = options.capacities ?? {};
+  const capacity = {
+    buffers: given.buffers ?? NAS_DEFAULT_CAPACITIES.buffers,
+    handles: given.handles ?? NAS_DEFAULT_CAPACITIES.handles,
+    metadata: given.metadata ?? NAS_DEFAULT_CAPACITIES.metadata,
+  };
+
+  const gauge = new WorkerGauge({ threads: threadpoolSize() });
+  const io = createFsIo(gauge);
+  const handles = new HandleCache({ capacity: capacity.handles, io });
+  const metadata = new MetadataCache({
+    capacity: capacity.metadata,
+    ttlMs: options.metadataTtlMs ?? NAS_METADATA_TTL_MS,
+    onInvalidate: (realPath) => handles.invalidate(realPath),
+  });
+  const buffers = new ResizablePool<Buffer>({
+    name: 'buffers',
+    capacity: capacity.buffers,
+    create: () => Buffer.allocUnsafe(NAS_BUFFER_BYTES),
+  });
+  const pools: NasPools = { buffers, handles, metadata };
+  const load = new LoadMonitor({ workers: () => gauge.sample() });
+  let agent: AgentHandler;
+  try {
+    agent = createAgentHandler({
+      service: options.service ?? 'nas',
+      pools: [buffers, handles, metadata],
+      load,
+      memory: () => ({ workingSetBytes: process.memoryUsage.rss() }),
+      ...(options.token === undefined ? {} : { token: options.token }),
+      ...(options.onResize === undefined ? {} : { onResize: options.onResize }),
+    });
+  } catch (error) {
+    load.stop(); // an empty service name or token
+    throw error;
+  }
+  const files = new FileHandler({ resolver: new Resolver({ realRoot, io, metadata }), io, handles, buffers });
+
+  let closing = false;
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    if (closing) res.shouldKeepAlive = false;
+    if (req.url?.startsWith(AGENT_PREFIX) === true) {
+      void agent(req, res).then((handled) => {
+        if (!handled) files.handle(req, res);
+      });
+      return;
+    }
+    files.handle(req, res);
+  });
+
+  const dispose = async (): Promise<void> => {
+    await gauge.whenIdle(); // reads of responses whose client left
+    load.stop();
+    metadata.close();
+    handles.resize(0);
+    buffers.resize(0);
+    await handles.whenClosed();
+  };
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+
+  let closed: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closed ??= (async () => {
+      closing = true;
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Idle keep-alive connections go now; busy ones once their response is out.
+      const sweep = setInterval(() => server.closeIdleConnections(), 20);
+      const deadline = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+      server.closeIdleConnections();
+      await stopped;
+      clearInterval(sweep);
+      clearTimeout(deadline);
+      await dispose();
+    })();
+    return closed;
+  };
+  return { url: `http://${host}:${address.port}`, pools, close };
+}

@@ -1,0 +1,216 @@
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { ResizablePool } from '../../agent/resizable-pool.js';
+import { isNotModified, rangeAllowed } from './conditional.js';
+import type { FileMeta } from './file-meta.js';
+import type { HandleCache, HandleLease } from './handle-cache.js';
+import type { FsError, FsIo } from './io.js';
+import { problemOf } from './io.js';
+import { planRange } from './range.js';
+
+/** What sending a file needs: the pools, the file system and a way to drop stale cache entries. */
+export interface TransferContext {
+  readonly io: FsIo;
+  readonly handles: HandleCache;
+  readonly buffers: ResizablePool<Buffer>;
+  /** Forgets the cached metadata and handle of a file found to differ from its metadata. */
+  readonly forget: (realPath: string) => void;
+  /** Answers a failure before any header is sent. */
+  readonly fail: (res: ServerResponse, status: number, message: string, error?: FsError) => void;
+}
+
+const NO_HANDLE: FsError = Object.assign(new Error('open gave no handle'), { code: 'EIO' });
+
+/**
+ * Calls `done` once nothing will read what was handed to `res` any more: after the response was
+ * flushed to the socket, or once the connection is gone (the request's `close` covers a response
+ * still queued behind a pipelined one, whose own `close` never comes).
+ */
+function whenSettled(req: IncomingMessage, res: ServerResponse, done: () => void): void {
+  req.once('close', () => {
+    if (res.writableFinished || res.destroyed || req.socket.destroyed) done();
+    else res.once('close', done);
+  });
+}
+
+/**
+ * Answers a GET or HEAD of a regular file: 304 for a matching conditional request, 416 for an
+ * unsatisfiable range, else 200 or 206 with the bytes.
+ *
+ * The pooled path is one threadpool round trip: the handle comes from the `handles` pool and the
+ * read goes into a buffer from `buffers`, sent with `res.end`. A file that fits the buffer is read
+ * with one pread of its size plus one byte, so a size change since the stat shows up (the size
+ * read differs): the caches are then dropped and `retry` runs the request again once from a fresh
+ * stat; on the retry, whatever the read saw is sent. Larger files go out a buffer at a time, each
+ * read waiting for the previous write to flush. The handle goes back to its pool after the last
+ * read, the buffer once the response has settled (never while a read or a write still uses it).
+ */
+export function sendFile(
+  ctx: TransferContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  meta: FileMeta,
+  retry: (() => void) | undefined,
+): void {
+  const validators: OutgoingHttpHeaders = { etag: meta.etag, 'last-modified': meta.lastModified };
+  if (isNotModified(req.headers, meta)) {
+    res.writeHead(304, validators);
+    res.end();
+    return;
+  }
+  const size = meta.size;
+  const plan = rangeAllowed(req.headers, meta)
+    ? planRange(req.headers.range, size)
+    : ({ kind: 'full' } as const);
+  if (plan.kind === 'unsatisfiable') {
+    res.writeHead(416, { ...validators, 'content-range': `bytes */${size}`, 'content-length': 0 });
+    res.end();
+    return;
+  }
+  const partial = plan.kind === 'partial';
+  const start = partial ? plan.start : 0;
+  const length = partial ? plan.end - plan.start + 1 : size;
+  const headers: OutgoingHttpHeaders = {
+    'content-type': meta.contentType,
+    'content-length': length,
+    'accept-ranges': 'bytes',
+    etag: meta.etag,
+    'last-modified': meta.lastModified,
+  };
+  if (partial) headers['content-range'] = `bytes ${start}-${start + length - 1}/${size}`;
+  const status = partial ? 206 : 200;
+  if (req.method === 'HEAD' || length === 0) {
+    res.writeHead(status, headers);
+    res.end();
+    return;
+  }
+
+  const withHandle = (lease: HandleLease): void => {
+    const buffer = ctx.buffers.acquire();
+    // One read when the range fits the buffer; for the whole file, one byte more to see growth.
+    const want = partial ? length : length + 1;
+    if (want <= buffer.length) {
+      readOnce(ctx, req, res, { meta, lease, buffer, start, length, want, status, headers, retry });
+    } else {
+      stream(ctx, req, res, { lease, buffer, start, length, status, headers, realPath: meta.realPath });
+    }
+  };
+  const cached = ctx.handles.tryAcquire(meta.realPath, meta.ino);
+  if (cached !== undefined) {
+    withHandle(cached);
+    return;
+  }
+  ctx.handles.open(meta.realPath, meta.ino, (error, lease) => {
+    if (lease === undefined) {
+      const problem = problemOf(error ?? NO_HANDLE);
+      if (problem.status === 404) ctx.forget(meta.realPath);
+      ctx.fail(res, problem.status, problem.message, problem.cause);
+      return;
+    }
+    withHandle(lease);
+  });
+}
+
+interface SingleRead {
+  readonly meta: FileMeta;
+  readonly lease: HandleLease;
+  readonly buffer: Buffer;
+  readonly start: number;
+  readonly length: number;
+  readonly want: number;
+  readonly status: number;
+  readonly headers: OutgoingHttpHeaders;
+  readonly retry: (() => void) | undefined;
+}
+
+function readOnce(ctx: TransferContext, req: IncomingMessage, res: ServerResponse, op: SingleRead): void {
+  const { lease, buffer, length } = op;
+  ctx.io.read(lease.value.fd, buffer, op.want, op.start, (error, bytesRead) => {
+    ctx.handles.release(lease);
+    if (error !== null || res.destroyed) {
+      ctx.buffers.release(buffer);
+      if (error !== null) ctx.fail(res, 500, 'read failed', error);
+      return;
+    }
+    let sent = bytesRead;
+    if (bytesRead !== length) {
+      ctx.forget(op.meta.realPath);
+      if (op.retry !== undefined) {
+        ctx.buffers.release(buffer);
+        op.retry();
+        return;
+      }
+      // Changing under our feet twice: send what this read saw, at most what the headers announce.
+      sent = Math.min(bytesRead, length);
+      op.headers['content-length'] = sent;
+      if (op.status === 206) {
+        op.headers['content-range'] = `bytes ${op.start}-${op.start + sent - 1}/${op.meta.size}`;
+      }
+    }
+    whenSettled(req, res, () => ctx.buffers.release(buffer));
+    res.writeHead(op.status, op.headers);
+    res.end(sent === buffer.length ? buffer : buffer.subarray(0, sent));
+  });
+}
+
+interface Stream {
+  readonly lease: HandleLease;
+  readonly buffer: Buffer;
+  readonly start: number;
+  readonly length: number;
+  readonly status: number;
+  readonly headers: OutgoingHttpHeaders;
+  readonly realPath: string;
+}
+
+function stream(ctx: TransferContext, req: IncomingMessage, res: ServerResponse, op: Stream): void {
+  const { buffer } = op;
+  let lease: HandleLease | undefined = op.lease;
+  let position = op.start;
+  let remaining = op.length;
+  let reading = false;
+  let settled = false;
+  let released = false;
+  const releaseHandle = (): void => {
+    if (lease === undefined) return;
+    ctx.handles.release(lease);
+    lease = undefined;
+  };
+  const finish = (): void => {
+    releaseHandle();
+    if (released || reading || !settled) return;
+    released = true;
+    ctx.buffers.release(buffer);
+  };
+  const step = (): void => {
+    if (settled || lease === undefined) return finish();
+    reading = true;
+    ctx.io.read(lease.value.fd, buffer, Math.min(remaining, buffer.length), position, (error, bytesRead) => {
+      reading = false;
+      if (settled) return finish();
+      if (error !== null || bytesRead === 0) {
+        // Headers are out: all that is left is to cut the connection. A short file is stale metadata.
+        if (error === null) ctx.forget(op.realPath);
+        releaseHandle();
+        res.destroy();
+        return;
+      }
+      position += bytesRead;
+      remaining -= bytesRead;
+      const chunk = bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
+      if (remaining === 0) {
+        releaseHandle();
+        res.end(chunk);
+      } else {
+        res.write(chunk, (writeError) => {
+          if (writeError == null) step();
+        });
+      }
+    });
+  };
+  whenSettled(req, res, () => {
+    settled = true;
+    finish();
+  });
+  res.writeHead(op.status, op.headers);
+  step();
+}
