@@ -1,43 +1,73 @@
 /**
- * The embedded default of `poolpilot run`: the seed policy steering a bundled demo service,
- * which runs as a child process (its own event loop, so its load is its own).
+ * The embedded default of `poolpilot run`: the seed policy steering the bundled reference NAS
+ * service, which runs as a child process (its own event loop, so its load is its own) over a
+ * generated sample tree in a temporary folder.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { generateSampleTree } from '../examples/nas-service/sample-tree.js';
 import type { Config } from '../policies/types.js';
 
 export interface DemoService {
   readonly url: string;
+  /** The sample tree it serves. */
+  readonly root: string;
   readonly child: ChildProcess;
   stop(): Promise<void>;
 }
 
-const DEMO_MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'examples', 'demo-service', 'main.js');
+/** The sample tree: small files, as the article measures. */
+export const DEMO_FILES = 2000;
+export const DEMO_FILE_BYTES = 8 * 1024;
 
-/** Starts the demo service on 127.0.0.1:port and resolves once it prints its URL. */
-export function startDemoService(port: number, timeoutMs = 10_000): Promise<DemoService> {
-  const child = spawn(process.execPath, [DEMO_MAIN, '--port', String(port), '--quiet'], {
+const NAS_MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'examples', 'nas-service', 'main.js');
+
+/**
+ * Generates the sample tree, starts the reference NAS service over it on 127.0.0.1:port and
+ * resolves once the service prints its URL. `stop()` ends it and removes the tree.
+ */
+export async function startDemoService(port: number, timeoutMs = 10_000): Promise<DemoService> {
+  const root = await mkdtemp(join(tmpdir(), 'poolpilot-sample-'));
+  await generateSampleTree(root, { files: DEMO_FILES, sizeBytes: DEMO_FILE_BYTES });
+  const child = spawn(process.execPath, [NAS_MAIN, '--root', root, '--port', String(port), '--quiet'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  const cleanup = (): Promise<void> => rm(root, { recursive: true, force: true });
+  try {
+    const url = await readUrl(child, timeoutMs);
+    return { url, root, child, stop: () => stopChild(child).then(cleanup) };
+  } catch (err) {
+    child.kill('SIGTERM');
+    await cleanup();
+    throw err;
+  }
+}
+
+function readUrl(child: ChildProcess, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    const done = (err: Error | null, url?: string): void => {
+      clearTimeout(timer);
+      child.removeListener('exit', onExit);
+      child.removeListener('error', done);
+      lines.removeAllListeners('line');
+      lines.on('line', () => undefined);
+      if (err) reject(err);
+      else resolve(url as string);
+    };
     const timer = setTimeout(
-      () => fail(new Error(`demo service did not start within ${timeoutMs} ms`)),
+      () => done(new Error(`the NAS service did not start within ${timeoutMs} ms`)),
       timeoutMs,
     );
-    const lines = createInterface({ input: child.stdout! });
-    const fail = (err: Error): void => {
-      clearTimeout(timer);
-      lines.close();
-      child.kill('SIGTERM');
-      reject(err);
-    };
-    child.once('error', fail);
-    child.once('exit', (code) =>
-      fail(new Error(`demo service exited with code ${code} before it was ready`)),
-    );
+    const onExit = (code: number | null): void =>
+      done(new Error(`the NAS service exited with code ${code} before it was ready`));
+    child.once('error', done);
+    child.once('exit', onExit);
     lines.once('line', (line) => {
       let url: unknown;
       try {
@@ -45,13 +75,8 @@ export function startDemoService(port: number, timeoutMs = 10_000): Promise<Demo
       } catch {
         url = undefined;
       }
-      if (typeof url !== 'string')
-        return fail(new Error(`demo service printed "${line}" instead of its URL`));
-      clearTimeout(timer);
-      child.removeAllListeners('exit');
-      child.removeListener('error', fail);
-      lines.on('line', () => undefined);
-      resolve({ url, child, stop: () => stopChild(child) });
+      if (typeof url === 'string') done(null, url);
+      else done(new Error(`the NAS service printed "${line}" instead of its URL`));
     });
   });
 }
