@@ -5,7 +5,7 @@
 import { Registry } from 'prom-client';
 import { formatConfigError } from '../policies/loader.js';
 import type { LoadResult } from '../policies/loader.js';
-import type { Config } from '../policies/types.js';
+import type { Config, Policy } from '../policies/types.js';
 import { HttpPusher } from './actuator.js';
 import type { Pusher } from './actuator.js';
 import type { ControllerApi, MutationResult, OverrideRequest } from './api/controller-api.js';
@@ -13,13 +13,14 @@ import { systemClock } from './clock.js';
 import type { Clock } from './clock.js';
 import { DecisionLog } from './decision-log.js';
 import type { DecisionRecord } from './decision-log.js';
+import { EventHub, signalsEvent } from './events.js';
 import type { DecisionJournal } from './state/decision-journal.js';
 import type { ControllerState, StateStore } from './state/state-store.js';
 import { nullLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import { ControlLoop } from './loop.js';
 import type { CacheSampler, ServiceObserver } from './loop.js';
-import { Metrics } from './metrics.js';
+import { Metrics, describeConfig } from './metrics.js';
 import { NonOverlapping, TimerScheduler, schedulerFor } from './scheduler.js';
 import type { Scheduler } from './scheduler.js';
 import { registerCacheMetrics } from './cache-metrics.js';
@@ -52,6 +53,8 @@ export interface ControllerOptions {
   /** Decisions read back from the journal at start, newest first. */
   readonly restoredDecisions?: readonly DecisionRecord[];
   readonly logger?: Logger;
+  /** Where decision, signals and config events are published; a new hub by default. */
+  readonly events?: EventHub;
   /** Export process and Node.js runtime metrics, the controller's own event-loop load, host CPU. */
   readonly defaultMetrics?: boolean;
 }
@@ -61,6 +64,8 @@ export class Controller implements ControllerApi {
   readonly metrics: Metrics;
   readonly log = new DecisionLog();
   readonly loop: ControlLoop;
+  /** Settled decisions, the signals after each tick, and each reload attempt, as events. */
+  readonly events: EventHub;
   private readonly pusher: Pusher;
   private readonly clock: Clock;
   private readonly logger: Logger;
@@ -96,9 +101,15 @@ export class Controller implements ControllerApi {
     this.fastScheduler =
       options.fastScheduler ?? (fastPathMs === null ? null : new TimerScheduler(fastPathMs));
     this.policy = this.metaFor(options.config, options.source, null);
+    describeConfig(this.metrics, options.config);
     if (options.restoredDecisions) this.log.restore([...options.restoredDecisions].reverse());
     const journal = options.journal;
     if (journal) this.log.onSettled((record) => journal.append(record));
+    const logger = this.logger;
+    this.events =
+      options.events ??
+      new EventHub({ onListenerError: (err) => logger.error({ err }, 'an event listener failed') });
+    this.log.onSettled((record) => this.events.publish('decision', record));
     const restored = options.restored;
     this.loop = new ControlLoop({
       ...(restored
@@ -157,6 +168,7 @@ export class Controller implements ControllerApi {
         { errors },
         `configuration rejected, keeping policy ${this.policy.name}: ${errors[0]}`,
       );
+      this.events.publish('config', this.policy);
       return false;
     }
     const config = result.config;
@@ -182,8 +194,12 @@ export class Controller implements ControllerApi {
       this.fastScheduler = ms === null ? null : new TimerScheduler(ms);
       if (this.running) this.startFastPath();
     }
+    this.metrics.poolMin.reset();
+    this.metrics.poolMax.reset();
+    describeConfig(this.metrics, config);
     this.policy = this.metaFor(config, this.source, null);
     this.logger.info({ policy: config.policy.name }, `configuration reloaded: policy ${config.policy.name}`);
+    this.events.publish('config', this.policy);
     return true;
   }
 
@@ -193,7 +209,13 @@ export class Controller implements ControllerApi {
    */
   async fastSample(): Promise<void> {
     try {
+      const before = this.loop.decisionState.pools;
       await this.loop.fastSample();
+      // A sample that moved a target is shown at once; the others wait for the tick's event.
+      const after = this.loop.decisionState.pools;
+      if (Object.entries(after).some(([key, p]) => p.capacity !== before[key]?.capacity)) {
+        this.publishSignals();
+      }
       this.persist();
       await this.loop.settled();
     } catch (err) {
@@ -214,6 +236,7 @@ export class Controller implements ControllerApi {
     try {
       await this.loop.tick();
       this.firstTickDone = true;
+      this.publishSignals();
       this.persist();
     } catch (err) {
       this.logger.error({ err }, 'tick failed');
@@ -242,6 +265,11 @@ export class Controller implements ControllerApi {
 
   decisions(limit: number): readonly DecisionRecord[] {
     return this.log.recent(limit);
+  }
+
+  /** The policy in force (it changes on reload), for the dashboard's bands and rules. */
+  policyInForce(): Policy {
+    return this.loop.config.policy;
   }
 
   pause(): void {
@@ -274,6 +302,10 @@ export class Controller implements ControllerApi {
     this.loop.setOverride(service, pool, undefined);
     this.persist();
     return { ok: true };
+  }
+
+  private publishSignals(): void {
+    this.events.publish('signals', signalsEvent(this.status(), new Date(this.clock.now()).toISOString()));
   }
 
   /** Hands the state to the store (which coalesces writes); a no-op without a state directory. */

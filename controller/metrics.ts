@@ -4,10 +4,13 @@
  */
 import { Counter, Gauge, Histogram, collectDefaultMetrics } from 'prom-client';
 import type { Registry } from 'prom-client';
+import type { Config } from '../policies/types.js';
 
 export const METRIC = {
   poolCapacity: 'poolpilot_pool_capacity',
   poolTarget: 'poolpilot_pool_target',
+  poolMin: 'poolpilot_pool_min',
+  poolMax: 'poolpilot_pool_max',
   signal: 'poolpilot_signal',
   signalStale: 'poolpilot_signal_stale',
   decisions: 'poolpilot_decisions_total',
@@ -18,6 +21,8 @@ export const METRIC = {
   tickDuration: 'poolpilot_tick_duration_seconds',
   paused: 'poolpilot_paused',
   serviceUp: 'poolpilot_service_up',
+  sseClients: 'poolpilot_sse_clients',
+  sseDroppedClients: 'poolpilot_sse_dropped_clients_total',
 } as const;
 
 export interface MetricsOptions {
@@ -28,6 +33,8 @@ export interface MetricsOptions {
 export class Metrics {
   readonly poolCapacity: Gauge<'service' | 'pool'>;
   readonly poolTarget: Gauge<'service' | 'pool'>;
+  readonly poolMin: Gauge<'service' | 'pool'>;
+  readonly poolMax: Gauge<'service' | 'pool'>;
   readonly signal: Gauge<'signal' | 'service'>;
   readonly signalStale: Gauge<'signal' | 'service'>;
   readonly decisions: Counter<'service' | 'pool' | 'action'>;
@@ -47,6 +54,18 @@ export class Metrics {
     this.poolCapacity = new Gauge({
       name: METRIC.poolCapacity,
       help: 'Pool capacity as the service last reported it.',
+      labelNames: ['service', 'pool'],
+      registers,
+    });
+    this.poolMin = new Gauge({
+      name: METRIC.poolMin,
+      help: 'Lower bound of the pool capacity in the configuration in force.',
+      labelNames: ['service', 'pool'],
+      registers,
+    });
+    this.poolMax = new Gauge({
+      name: METRIC.poolMax,
+      help: 'Upper bound of the pool capacity in the configuration in force.',
       labelNames: ['service', 'pool'],
       registers,
     });
@@ -108,6 +127,61 @@ export class Metrics {
     this.configReloadFailures.inc(0);
     this.ticks.inc(0);
     this.paused.set(0);
-    if (options.defaultMetrics) collectDefaultMetrics({ register: registry });
+    if (options.defaultMetrics) {
+      collectDefaultMetrics({ register: registry });
+      // prom-client names three gauges with a counter's `_total` suffix (promtool flags them);
+      // the per-type nodejs_active_* gauges carry the same figures.
+      for (const name of [
+        'nodejs_active_handles_total',
+        'nodejs_active_requests_total',
+        'nodejs_active_resources_total',
+      ]) {
+        registry.removeSingleMetric(name);
+      }
+    }
+  }
+}
+
+/** The metrics of `GET /api/v1/events`. */
+export interface SseMetrics {
+  readonly clients: Gauge;
+  readonly droppedClients: Counter;
+}
+
+/**
+ * The event stream's metrics on `registry`, made on first use and shared after, so that two
+ * servers on one registry (a restart in a test) count together instead of failing to register.
+ */
+export function sseMetrics(registry: Registry): SseMetrics {
+  const clients =
+    (registry.getSingleMetric(METRIC.sseClients) as Gauge | undefined) ??
+    new Gauge({
+      name: METRIC.sseClients,
+      help: 'Clients connected to the event stream (GET /api/v1/events).',
+      registers: [registry],
+    });
+  const droppedClients =
+    (registry.getSingleMetric(METRIC.sseDroppedClients) as Counter | undefined) ??
+    new Counter({
+      name: METRIC.sseDroppedClients,
+      help: 'Event-stream clients disconnected because they fell too far behind.',
+      registers: [registry],
+    });
+  droppedClients.inc(0);
+  return { clients, droppedClients };
+}
+
+/**
+ * Puts every configured service and pool on the metrics at once: bounds, and the push counters
+ * at 0 (so `rate()` counts a service's first failure). Called when a configuration comes into force.
+ */
+export function describeConfig(metrics: Metrics, config: Config): void {
+  for (const service of config.services) {
+    metrics.pushes.inc({ service: service.name }, 0);
+    metrics.pushFailures.inc({ service: service.name }, 0);
+    for (const pool of service.pools) {
+      metrics.poolMin.set({ service: service.name, pool: pool.name }, pool.min);
+      metrics.poolMax.set({ service: service.name, pool: pool.name }, pool.max);
+    }
   }
 }

@@ -1,5 +1,7 @@
 import type { Registry } from 'prom-client';
+import type { Policy } from '../../policies/types.js';
 import type { DecisionRecord } from '../decision-log.js';
+import type { EventHub } from '../events.js';
 import type { StatusDocument } from '../status.js';
 
 /** Why a mutation was refused, as the API answers it. */
@@ -23,6 +25,13 @@ export interface ControllerApi {
   /** Newest first. */
   decisions(limit: number): readonly DecisionRecord[];
   readonly registry: Registry;
+  /** The policy in force; it changes on reload. */
+  policyInForce?(): Policy;
+  /**
+   * The events `GET /api/v1/events` streams. Optional only so that a wrapper written before it
+   * still compiles: without it the stream carries heartbeats and nothing else.
+   */
+  readonly events?: EventHub;
   /** While paused, decisions are made and recorded but nothing is pushed. */
   pause(): void;
   resume(): void;

@@ -3,6 +3,7 @@
  * JSON errors for every failure, a body limit, and the mutating routes behind a rate limit and
  * the auth guard.
  */
+import swagger from '@fastify/swagger';
 import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { systemClock } from '../clock.js';
@@ -12,11 +13,14 @@ import type { ControllerApi } from './controller-api.js';
 import { dashboardRoute } from './dashboard.js';
 import { decisionsRoute } from './decisions.js';
 import { clientErrorHandler, frameworkErrors, installErrorHandler, schemaErrorFormatter } from './errors.js';
+import { eventsRoute } from './events.js';
+import type { EventStreamOptions } from './events.js';
 import { healthRoutes } from './health.js';
 import { apiValidatorCompiler, installJsonBodies } from './input.js';
 import { metricsRoute } from './metrics.js';
 import { DEFAULT_RATE_LIMIT, mutationRoutes } from './mutations.js';
 import type { RateLimitOptions } from './mutations.js';
+import { openApiOptions, openApiRoute } from './openapi.js';
 import { statusRoute } from './status.js';
 
 /** The default largest request body, in bytes. */
@@ -39,6 +43,8 @@ export interface ServerOptions {
   readonly rateLimit?: RateLimitOptions;
   /** The controller's clock, so that an override's `until` matches when it ends. */
   readonly clock?: Clock;
+  /** The event stream's heartbeat, retry and per-client limits; the defaults suit production. */
+  readonly events?: EventStreamOptions;
 }
 
 /** Builds the server, every route registered; the caller listens on `listenHost`. */
@@ -59,6 +65,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   installJsonBodies(app);
   installErrorHandler(app);
   const opts = { controller: options.controller };
+  // The OpenAPI document sees only the routes registered after it.
+  await app.register(swagger, openApiOptions);
+  await app.register(openApiRoute);
+  await app.register(eventsRoute, { ...options.events, controller: options.controller });
   await app.register(healthRoutes, opts);
   await app.register(metricsRoute, opts);
   await app.register(statusRoute, opts);
@@ -69,6 +79,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     auth: apiAuth({ token: options.token, listenHost: options.listenHost }),
     rateLimit: options.rateLimit ?? DEFAULT_RATE_LIMIT,
   });
-  await app.register(dashboardRoute);
+  const policyInForce = options.controller.policyInForce?.bind(options.controller);
+  await app.register(dashboardRoute, policyInForce ? { policy: policyInForce } : {});
   return app;
 }
