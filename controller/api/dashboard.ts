@@ -1,77 +1,199 @@
-import type { FastifyPluginAsync } from 'fastify';
-
 /**
- * A first, dependency-free dashboard at `/`: it polls the status and decisions APIs once a
- * second and shows the signals, every pool's capacity against its target, and the latest
- * decisions with their reasons.
+ * The dashboard at `/`: a static page and its browser modules (controller/dashboard), with uPlot
+ * served from node_modules, never a CDN (clusters are often offline). Every file is read once,
+ * at registration, and answered from memory with an ETag, gzip when asked, and a strict
+ * Content-Security-Policy (scripts and styles from this origin only, no inline code). The page
+ * reads the JSON API (status, decisions, policy) and the event stream; it holds no state here.
  */
-export const dashboardRoute: FastifyPluginAsync = async (app) => {
-  app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(PAGE));
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile, readdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { Policy } from '../../policies/types.js';
+import { errorSchema } from './errors.js';
+import { policyRoute } from './policy.js';
+
+export interface DashboardOptions {
+  /**
+   * The policy in force. With it, `GET /api/v1/policy` is registered here and the charts draw the
+   * band thresholds; without it, the page says the thresholds are unknown.
+   */
+  readonly policy?: () => Policy;
+  /** The folder of index.html and the page's modules; found from this module by default. */
+  readonly assetsDir?: string;
+}
+
+/** Where the page's own files are served; uPlot is under `vendor/uplot-<version>/`. */
+export const DASHBOARD_PREFIX = '/dashboard/';
+
+/** Scripts, styles, images and connections from this origin only; no inline code, no framing. */
+export const DASHBOARD_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self'",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** In index.html, replaced by the versioned folder uPlot is served from. */
+const UPLOT_PLACEHOLDER = '%UPLOT%';
+
+/** The page's files revalidate (the modules import each other by unversioned URLs). */
+const REVALIDATE = 'no-cache';
+/** uPlot's URL carries its version, so a browser may keep it. */
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+
+const TYPES: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
 };
 
-const PAGE = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>poolpilot</title>
-<style>
-  body { font: 15px/1.45 system-ui, sans-serif; margin: 1.5rem; color: #111; background: #fff; }
-  h1 { font-size: 1.3rem; margin: 0 0 .25rem; }
-  h2 { font-size: 1.05rem; margin: 1.25rem 0 .4rem; }
-  table { border-collapse: collapse; min-width: 32rem; }
-  th, td { text-align: left; padding: .25rem .75rem .25rem 0; border-bottom: 1px solid #ddd; }
-  .stale { color: #a40000; font-weight: 600; }
-  .muted { color: #555; }
-  code { font-size: .9em; }
-</style>
-</head>
-<body>
-<h1>poolpilot</h1>
-<div id="policy" class="muted">loading…</div>
-<h2>Signals</h2>
-<table><thead><tr><th>signal</th><th>value</th><th>read</th><th>state</th></tr></thead><tbody id="signals"></tbody></table>
-<h2>Pools</h2>
-<table><thead><tr><th>service</th><th>pool</th><th>capacity</th><th>target</th><th>min</th><th>max</th><th>why</th></tr></thead><tbody id="pools"></tbody></table>
-<h2>Decisions</h2>
-<table><thead><tr><th>at</th><th>pool</th><th>change</th><th>outcome</th><th>reason</th></tr></thead><tbody id="decisions"></tbody></table>
-<script>
-const esc = (s) => String(s ?? '').replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
-const num = (v) => (v === null || v === undefined ? '—' : Number(v).toFixed(3));
-const row = (cells) => '<tr>' + cells.map((c) => '<td>' + c + '</td>').join('') + '</tr>';
-function signalRow(name, s) {
-  return row([esc(name), num(s.value), esc(s.at ? new Date(s.at).toLocaleTimeString() : '—'),
-    s.stale ? '<span class="stale">stale</span> ' + esc(s.reason) : 'fresh']);
+interface Asset {
+  readonly type: string;
+  readonly cacheControl: string;
+  readonly body: Buffer;
+  readonly etag: string;
+  /** Absent when gzip would not make it smaller. */
+  readonly gzip?: Buffer;
 }
-async function refresh() {
+
+/**
+ * Registers `/`, the page's files, uPlot's two files and (with `policy`) `/api/v1/policy`. When
+ * the files cannot be read (a package built without them), the error is logged and `/` answers
+ * 503 with it: the controller and its API keep running without their page.
+ */
+export const dashboardRoute: FastifyPluginAsync<DashboardOptions> = async (app, options) => {
+  if (options.policy) await app.register(policyRoute, { policy: options.policy });
+  let routes: Map<string, Asset>;
   try {
-    const [status, decisions] = await Promise.all([
-      fetch('/api/v1/status').then((r) => r.json()),
-      fetch('/api/v1/decisions?limit=20').then((r) => r.json()),
-    ]);
-    const p = status.policy;
-    document.getElementById('policy').innerHTML = 'policy <code>' + esc(p.name) + '</code> loaded ' +
-      esc(new Date(p.loadedAt).toLocaleString()) + (p.lastError ? ' — <span class="stale">' + esc(p.lastError) + '</span>' : '') +
-      (status.paused ? ' — <strong>paused</strong>' : '');
-    let sig = signalRow('cache', status.signals.cache);
-    for (const [svc, s] of Object.entries(status.signals.load)) sig += signalRow('load ' + svc, s);
-    document.getElementById('signals').innerHTML = sig;
-    let pools = '';
-    for (const s of status.services) for (const pool of s.pools) {
-      pools += row([esc(s.name) + (s.healthy ? '' : ' <span class="stale">unreachable</span>'), esc(pool.name),
-        esc(pool.capacity ?? '?'), esc(pool.target), esc(pool.min), esc(pool.max), esc(pool.reason)]);
-    }
-    document.getElementById('pools').innerHTML = pools;
-    document.getElementById('decisions').innerHTML = decisions.decisions.map((d) =>
-      row([esc(new Date(d.at).toLocaleTimeString()), esc(d.service + '/' + d.pool), esc(d.from + ' → ' + d.to),
-        esc(d.outcome), esc(d.reason)])).join('');
+    routes = await loadAssets(options.assetsDir ?? dashboardAssetsDir());
   } catch (err) {
-    document.getElementById('policy').textContent = 'cannot reach the controller: ' + err;
+    const message = `the dashboard is not available: ${(err as Error).message}`;
+    app.log.error({ err }, message);
+    app.get('/', { schema: PAGE_SCHEMA }, async (_request, reply) =>
+      reply.code(503).send({ error: 'dashboard_unavailable', message }),
+    );
+    return;
+  }
+  for (const [url, file] of routes) {
+    // The page is in the OpenAPI document; its files are not.
+    const schema = url === '/' ? PAGE_SCHEMA : { hide: true };
+    app.get(url, { schema }, async (request, reply) => send(request, reply, file));
+  }
+};
+
+const PAGE_SCHEMA = {
+  summary: 'The dashboard',
+  response: {
+    200: {
+      description: 'the dashboard page; its scripts and styles are under /dashboard/',
+      content: { 'text/html': { schema: { type: 'string' } } },
+    },
+    304: { description: 'the page has not changed since the ETag given in If-None-Match', type: 'null' },
+    503: { description: 'the dashboard files are not installed', ...errorSchema },
+  },
+} as const;
+
+/** Every file the dashboard serves, by URL, read into memory. */
+async function loadAssets(dir: string): Promise<Map<string, Asset>> {
+  const uplot = await uplotFiles();
+  const vendor = `${DASHBOARD_PREFIX}vendor/uplot-${uplot.version}/`;
+  const index = await readFile(join(dir, 'index.html'), 'utf8');
+  if (!index.includes(UPLOT_PLACEHOLDER)) {
+    throw new Error(`${join(dir, 'index.html')} does not load uPlot from ${UPLOT_PLACEHOLDER}/`);
+  }
+  const routes = new Map<string, Asset>();
+  routes.set('/', asset('.html', REVALIDATE, Buffer.from(index.replaceAll(`${UPLOT_PLACEHOLDER}/`, vendor))));
+  for (const name of (await readdir(dir)).sort()) {
+    const ext = extname(name);
+    if (name === 'index.html' || TYPES[ext] === undefined) continue;
+    routes.set(`${DASHBOARD_PREFIX}${name}`, asset(ext, REVALIDATE, await readFile(join(dir, name))));
+  }
+  routes.set(`${vendor}uPlot.iife.min.js`, asset('.js', IMMUTABLE, uplot.script));
+  routes.set(`${vendor}uPlot.min.css`, asset('.css', IMMUTABLE, uplot.style));
+  return routes;
+}
+
+/**
+ * The folder that holds the dashboard's index.html, found from this module wherever it was built
+ * to (the files are not compiled: they are the browser's code as written).
+ */
+export function dashboardAssetsDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(dir, 'controller', 'dashboard');
+    if (existsSync(join(candidate, 'index.html'))) return candidate;
+    const up = dirname(dir);
+    if (up === dir) {
+      throw new Error('controller/dashboard/index.html not found above ' + fileURLToPath(import.meta.url));
+    }
+    dir = up;
   }
 }
-refresh();
-setInterval(refresh, 1000);
-</script>
-</body>
-</html>
-`;
+
+async function uplotFiles(): Promise<{ version: string; script: Buffer; style: Buffer }> {
+  const manifest = createRequire(import.meta.url).resolve('uplot/package.json');
+  const { version } = JSON.parse(await readFile(manifest, 'utf8')) as { version: string };
+  const dist = join(dirname(manifest), 'dist');
+  const [script, style] = await Promise.all([
+    readFile(join(dist, 'uPlot.iife.min.js')),
+    readFile(join(dist, 'uPlot.min.css')),
+  ]);
+  return { version, script, style };
+}
+
+function asset(ext: string, cacheControl: string, body: Buffer): Asset {
+  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
+  const gzip = gzipSync(body, { level: 9 });
+  return {
+    type: TYPES[ext] ?? 'application/octet-stream',
+    cacheControl,
+    body,
+    etag,
+    ...(gzip.length < body.length ? { gzip } : {}),
+  };
+}
+
+/** Answers a file: 304 when the browser has it, gzip when it accepts it. */
+function send(request: FastifyRequest, reply: FastifyReply, file: Asset): FastifyReply {
+  const gzip = file.gzip !== undefined && acceptsGzip(request.headers['accept-encoding']);
+  // Each encoding is its own representation, with its own tag.
+  const etag = gzip ? `${file.etag.slice(0, -1)}-gz"` : file.etag;
+  reply
+    .header('content-security-policy', DASHBOARD_CSP)
+    .header('x-content-type-options', 'nosniff')
+    .header('referrer-policy', 'no-referrer')
+    .header('cache-control', file.cacheControl)
+    .header('etag', etag);
+  if (file.gzip !== undefined) reply.header('vary', 'accept-encoding');
+  if (matches(request.headers['if-none-match'], etag)) return reply.code(304).send();
+  reply.type(file.type);
+  if (gzip && file.gzip !== undefined) return reply.header('content-encoding', 'gzip').send(file.gzip);
+  return reply.send(file.body);
+}
+
+function acceptsGzip(header: string | undefined): boolean {
+  if (header === undefined) return false;
+  return header.split(',').some((part) => {
+    const [coding, ...params] = part.trim().toLowerCase().split(';');
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    return coding === 'gzip' && (q === undefined || Number(q.slice(2)) > 0);
+  });
+}
+
+function matches(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  return header.split(',').some((tag) => {
+    const t = tag.trim();
+    return t === '*' || t === etag || t === `W/${etag}`;
+  });
+}

@@ -1,0 +1,175 @@
+// The pools table: every pool's reported capacity against poolpilot's target, grouped by service
+// (one `<tbody>` each, its header row naming the service and its health), with a bar that places
+// both on the pool's [min, max] range and a button to override the pool.
+import { count, flag, h } from './dom.js';
+
+const COLUMNS = 7;
+
+export class PoolsView {
+  constructor({ table, countEl, filter, onOverride }) {
+    this.table = table;
+    this.countEl = countEl;
+    this.filter = filter;
+    this.onOverride = onOverride;
+    filter.addEventListener('input', () => this.applyFilter());
+    /** `service/pool` to the pool's latest figures and its row's cells. */
+    this.pools = new Map();
+    this.services = [];
+    this.shape = null;
+  }
+
+  /** From `/api/v1/status`: services, their health and every pool. */
+  setStatus(status) {
+    this.services = status.services ?? [];
+    for (const s of this.services) {
+      for (const p of s.pools) {
+        const key = `${s.name}/${p.name}`;
+        this.pools.set(key, { ...this.pools.get(key), service: s.name, pool: p.name, ...p });
+      }
+    }
+    this.render();
+  }
+
+  /** From a `signals` event: capacity and target of every pool after a tick. */
+  setTargets(pools) {
+    for (const p of pools ?? []) {
+      const known = this.pools.get(`${p.service}/${p.pool}`);
+      if (!known) continue;
+      Object.assign(known, { capacity: p.capacity, target: p.target, min: p.min, max: p.max });
+      // The event carries no reason (yet): the one shown is the status's until it is read again.
+      if (typeof p.reason === 'string') known.reason = p.reason;
+    }
+    this.render();
+  }
+
+  /** The figures of one pool, for the override dialog. */
+  get(service, pool) {
+    return this.pools.get(`${service}/${pool}`);
+  }
+
+  render() {
+    const shape = JSON.stringify(
+      this.services.map((s) => [s.name, s.healthy, s.mode, s.lastError, s.pools.map((p) => p.name)]),
+    );
+    if (shape !== this.shape) {
+      this.shape = shape;
+      this.rebuild();
+    }
+    for (const s of this.services) for (const p of s.pools) this.fill(this.pools.get(`${s.name}/${p.name}`));
+  }
+
+  rebuild() {
+    for (const body of [...this.table.tBodies]) body.remove();
+    const total = this.services.reduce((n, s) => n + s.pools.length, 0);
+    this.countEl.textContent =
+      total === 0
+        ? ''
+        : `(${total} in ${this.services.length} service${this.services.length === 1 ? '' : 's'})`;
+    if (this.services.length === 0) {
+      this.table.append(
+        h(
+          'tbody',
+          {},
+          h('tr', {}, h('td', { colspan: COLUMNS, class: 'empty', text: 'No service is configured.' })),
+        ),
+      );
+      return;
+    }
+    for (const s of this.services) {
+      const health = s.healthy ? flag('healthy', 'good') : flag('unreachable', 'bad');
+      const header = h(
+        'tr',
+        {},
+        h(
+          'th',
+          { scope: 'rowgroup', colspan: COLUMNS, class: 'group' },
+          s.name,
+          health,
+          s.mode === 'observe' ? flag('observe only: nothing pushed', 'warn') : null,
+          !s.healthy && s.lastError
+            ? h('span', { class: 'small error-text', text: ` ${s.lastError}` })
+            : null,
+        ),
+      );
+      const body = h(
+        'tbody',
+        {},
+        header,
+        ...s.pools.map((p) => this.row(this.pools.get(`${s.name}/${p.name}`))),
+      );
+      this.table.append(body);
+    }
+    this.applyFilter();
+  }
+
+  /** Shows the pools whose `service/pool` contains the filter's words, and their services. */
+  applyFilter() {
+    const words = this.filter.value.trim().toLowerCase();
+    for (const body of this.table.tBodies) {
+      let shown = 0;
+      for (const row of body.rows) {
+        if (!row.dataset.where) continue;
+        row.hidden = words !== '' && !row.dataset.where.toLowerCase().includes(words);
+        if (!row.hidden) shown += 1;
+      }
+      body.hidden = words !== '' && shown === 0;
+    }
+  }
+
+  row(pool) {
+    const cells = {
+      capacity: h('td', { class: 'num' }),
+      target: h('td', { class: 'num' }),
+      range: h('td', { class: 'num' }),
+      fill: h('span', { class: 'bar-fill' }),
+      mark: h('span', { class: 'bar-target' }),
+      state: h('td', { class: 'state' }),
+    };
+    pool.cells = cells;
+    const button = h('button', {
+      type: 'button',
+      class: 'small',
+      text: 'Override',
+      'aria-label': `Override ${pool.service}/${pool.pool}`,
+    });
+    button.addEventListener('click', () => this.onOverride(pool.service, pool.pool));
+    return h(
+      'tr',
+      { 'data-where': `${pool.service}/${pool.pool}` },
+      h('th', { scope: 'row', text: pool.pool }),
+      cells.capacity,
+      cells.target,
+      cells.range,
+      h('td', { 'aria-hidden': 'true' }, h('div', { class: 'bar' }, cells.fill, cells.mark)),
+      cells.state,
+      h('td', {}, button),
+    );
+  }
+
+  fill(pool) {
+    const c = pool?.cells;
+    if (!c) return;
+    c.capacity.textContent = count(pool.capacity);
+    c.target.textContent = count(pool.target);
+    c.range.textContent = `${count(pool.min)} – ${count(pool.max)}`;
+    c.fill.style.width = `${position(pool.capacity ?? pool.min, pool) * 100}%`;
+    c.mark.style.left = `${position(pool.target, pool) * 100}%`;
+    let state;
+    if (pool.capacity === null || pool.capacity === undefined) state = flag('not reported', 'warn');
+    else if (pool.capacity === pool.target) state = flag('at target', 'plain');
+    else state = flag(pool.capacity < pool.target ? 'below target' : 'above target', 'warn');
+    // One line per pool: the last reason is cut to the column; the decision feed has it whole.
+    const why = pool.reason ? h('span', { class: 'small muted', text: ` ${pool.reason}` }) : null;
+    c.state.replaceChildren(state, ...(why ? [why] : []));
+    if (pool.reason) c.state.title = pool.reason;
+    else c.state.removeAttribute('title');
+  }
+}
+
+/** Where `value` sits on the pool's range, 0..1, on a log scale (ranges span decades). */
+function position(value, { min, max }) {
+  if (!Number.isFinite(value) || !(max > min)) return 0;
+  const lo = Math.log1p(Math.max(0, min));
+  const hi = Math.log1p(max);
+  return Math.min(1, Math.max(0, (Math.log1p(Math.max(0, value)) - lo) / (hi - lo)));
+}
