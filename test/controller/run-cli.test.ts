@@ -63,10 +63,11 @@ describe('poolpilot run', () => {
 
   it('with 75 % of memory used, pushes floor(base * 0.8) within one tick and shows it in the API', async () => {
     const config = join(dir, 'policy.yaml');
-    writeFileSync(config, seedYaml({ url: service.url, interval: '10s', token: 'agent-secret' }));
+    writeFileSync(config, seedYaml({ url: service.url, interval: '59m', token: 'agent-secret' }));
     const run = await startCli(['--config', config], { POOLPILOT_PROC_ROOT: proc.dir });
     try {
-      // The first tick runs at start; the next would be 10 s later.
+      // The first tick runs at start; the next would be 59 minutes later (59 m is no cron step, so a
+      // re-armed timer schedules it, not the wall clock's next boundary).
       type Decision = { pool: string; from: number; to: number; action: string; outcome: string; id: string };
       let decisions: Decision[] = [];
       await waitForAsync(
