@@ -43,8 +43,9 @@ describe('LoadMonitor', () => {
     await sleep(250);
     const load = monitor.sample();
     assert.ok(load.eventLoopUtilization >= 0 && load.eventLoopUtilization < 0.3, JSON.stringify(load));
-    // The resolution (10 ms by default) is not counted as delay.
-    assert.ok(load.eventLoopDelayP99Ms >= 0 && load.eventLoopDelayP99Ms < 8, JSON.stringify(load));
+    // Far below a blocked loop's delay. (The sampling resolution is subtracted, but on a shared
+    // machine other processes make timers late by tens of milliseconds, so no tighter bound holds.)
+    assert.ok(load.eventLoopDelayP99Ms >= 0 && load.eventLoopDelayP99Ms < 100, JSON.stringify(load));
   });
 
   test('worker counts supplied by the service are reported as given', (t) => {
