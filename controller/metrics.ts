@@ -128,7 +128,8 @@ export class Metrics {
     this.ticks.inc(0);
     this.paused.set(0);
     if (options.defaultMetrics) {
-      collectDefaultMetrics({ register: registry });
+      // 100 ms is plenty for a sidecar's event-loop lag, and a finer monitor costs CPU at idle.
+      collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 100 });
       // prom-client names three gauges with a counter's `_total` suffix (promtool flags them);
       // the per-type nodejs_active_* gauges carry the same figures.
       for (const name of [
