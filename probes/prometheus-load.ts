@@ -4,6 +4,7 @@
  * Each term of a {@link PromLoadSpec} gives `metric [/ per] / limit` clamped to [0, 1]; the load
  * is the max over the terms that could be evaluated.
  */
+import { getWithDeadline } from './http-get.js';
 import { systemClock } from '../controller/clock.js';
 import { MAX_EXPOSITION_BYTES, parseFloatToken, parsePromText } from './prometheus-text.js';
 import type { Clock } from '../controller/clock.js';
@@ -315,19 +316,13 @@ export async function fetchPrometheusLoad(
   const url = spec.url;
   if (!URL.canParse(url)) return { ok: false, code: 'unreachable', reason: `unreachable: bad URL "${url}"` };
   const maxBytes = options.maxBytes ?? MAX_EXPOSITION_BYTES;
-  const controller = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort();
-  }, options.timeoutMs);
-  const onAbort = (): void => controller.abort();
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-  if (options.signal?.aborted) controller.abort();
-  const headers: Record<string, string> = { accept: 'text/plain;version=0.0.4' };
-  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
-  try {
-    const res = await fetch(url, { headers, signal: controller.signal });
+  const get = {
+    accept: 'text/plain;version=0.0.4',
+    timeoutMs: options.timeoutMs,
+    ...(options.token !== undefined ? { token: options.token } : {}),
+    ...(options.signal !== undefined ? { signal: options.signal } : {}),
+  };
+  return getWithDeadline(url, get, async (res): Promise<PromLoadResult> => {
     if (!res.ok) {
       await res.body?.cancel();
       const hint = res.status === 401 || res.status === 403 ? ' (bad or missing token)' : '';
@@ -346,21 +341,7 @@ export async function fetchPrometheusLoad(
     if (load === undefined)
       return { ok: false, code: 'no-load', reason: `${url}: ${reason ?? 'no load'}`, terms };
     return reason === undefined ? { ok: true, load, terms, at } : { ok: true, load, terms, at, reason };
-  } catch (err) {
-    if (timedOut)
-      return {
-        ok: false,
-        code: 'timeout',
-        reason: `timeout: no answer from ${url} within ${options.timeoutMs} ms`,
-      };
-    if (options.signal?.aborted) return { ok: false, code: 'aborted', reason: `aborted: ${url}` };
-    const cause = (err as { cause?: unknown }).cause;
-    const detail = cause instanceof Error ? cause.message : err instanceof Error ? err.message : String(err);
-    return { ok: false, code: 'unreachable', reason: `unreachable: ${url}: ${detail}` };
-  } finally {
-    clearTimeout(timer);
-    options.signal?.removeEventListener('abort', onAbort);
-  }
+  });
 }
 
 /** The body as UTF-8 text, or undefined (and the stream cancelled) past `maxBytes`. */

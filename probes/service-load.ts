@@ -1,3 +1,4 @@
+import { getWithDeadline } from './http-get.js';
 import { systemClock } from '../controller/clock.js';
 import type { Clock } from '../controller/clock.js';
 
@@ -195,19 +196,13 @@ export async function fetchServiceStats(url: string, options: FetchStatsOptions)
   const endpoint = `${url.replace(/\/+$/, '')}/poolpilot/v1/stats`;
   if (!URL.canParse(endpoint))
     return { ok: false, code: 'unreachable', reason: `unreachable: bad URL "${url}"` };
-  const controller = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort();
-  }, options.timeoutMs);
-  const onAbort = (): void => controller.abort();
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-  if (options.signal?.aborted) controller.abort();
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
-  try {
-    const res = await fetch(endpoint, { headers, signal: controller.signal });
+  const get = {
+    accept: 'application/json',
+    timeoutMs: options.timeoutMs,
+    ...(options.token !== undefined ? { token: options.token } : {}),
+    ...(options.signal !== undefined ? { signal: options.signal } : {}),
+  };
+  return getWithDeadline(endpoint, get, async (res): Promise<FetchStatsResult> => {
     const body = await res.text();
     if (!res.ok) {
       const hint = res.status === 401 ? ' (bad or missing token)' : '';
@@ -225,20 +220,5 @@ export async function fetchServiceStats(url: string, options: FetchStatsOptions)
     if (!parsed.ok)
       return { ok: false, code: 'invalid', reason: `invalid stats from ${endpoint}: ${parsed.reason}` };
     return { ok: true, stats: parsed.stats, at: (options.clock ?? systemClock).now() };
-  } catch (err) {
-    if (timedOut) {
-      return {
-        ok: false,
-        code: 'timeout',
-        reason: `timeout: no answer from ${endpoint} within ${options.timeoutMs} ms`,
-      };
-    }
-    if (options.signal?.aborted) return { ok: false, code: 'aborted', reason: `aborted: ${endpoint}` };
-    const cause = (err as { cause?: unknown }).cause;
-    const detail = cause instanceof Error ? cause.message : err instanceof Error ? err.message : String(err);
-    return { ok: false, code: 'unreachable', reason: `unreachable: ${endpoint}: ${detail}` };
-  } finally {
-    clearTimeout(timer);
-    options.signal?.removeEventListener('abort', onAbort);
-  }
+  });
 }
