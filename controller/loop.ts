@@ -16,6 +16,7 @@ import type { DecisionLog, DecisionRecord } from './decision-log.js';
 import type { Logger } from './logger.js';
 import { nullLogger } from './logger.js';
 import type { Metrics } from './metrics.js';
+import { boundObservation } from './observation-bounds.js';
 import { untilAborted } from './scheduler.js';
 
 /** Samples the node's cache-pressure signal; never throws. */
@@ -57,9 +58,6 @@ export type ServiceObserver = (
   config: Config,
   signal?: AbortSignal,
 ) => Promise<ServiceObservation>;
-
-/** The default longest reason (a service's error text) kept from an observation, in characters. */
-export const DEFAULT_MAX_REASON_CHARS = 512;
 
 export interface ControlLoopDeps {
   readonly config: Config;
@@ -279,37 +277,8 @@ export class ControlLoop {
     }
   }
 
-  /**
-   * Keeps what a service told about its configured pools only, and a bounded reason: whatever
-   * names a service makes up, the loop's memory and the metrics' series stay as the config sets.
-   */
-  private bounded(service: ServiceSpec, obs: ServiceObservation): ServiceObservation {
-    const capacities = nameRecord<number>();
-    for (const pool of service.pools) {
-      const capacity = own(obs.capacities, pool.name);
-      if (capacity !== undefined) capacities[pool.name] = capacity;
-    }
-    const configured = new Set(service.pools.map((p) => p.name));
-    let unknownPools = obs.unknownPools ?? 0;
-    for (const name of Object.keys(obs.capacities)) if (!configured.has(name)) unknownPools++;
-    const max = this.deps.maxReasonChars ?? DEFAULT_MAX_REASON_CHARS;
-    const cut = (text: string | undefined): { reason?: string } =>
-      text === undefined ? {} : { reason: text.length > max ? `${text.slice(0, max)}...` : text };
-    const loadCut = cut(obs.loadReason).reason;
-    return {
-      ok: obs.ok,
-      at: obs.at,
-      capacities,
-      ...(unknownPools > 0 ? { unknownPools } : {}),
-      ...cut(obs.reason),
-      ...(obs.load !== undefined ? { load: obs.load } : {}),
-      ...(obs.loadSources !== undefined ? { loadSources: obs.loadSources } : {}),
-      ...(loadCut !== undefined ? { loadReason: loadCut } : {}),
-    };
-  }
-
   private recordObservation(service: ServiceSpec, reported: ServiceObservation): Reading | undefined {
-    const obs = this.bounded(service, reported);
+    const obs = boundObservation(service, reported, this.deps.maxReasonChars);
     const view = this.services.get(service.name) ?? {};
     this.services.set(service.name, view);
     view.observation = obs;

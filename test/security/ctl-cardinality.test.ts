@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { METRIC } from '../../controller/metrics.js';
+import { DEFAULT_MAX_REASON_CHARS } from '../../controller/observation-bounds.js';
 import { startCtlAgent } from './ctl-agent.js';
 import { metricSamples, parseConfig, policyYaml, sampleValue, startHarness } from './ctl-harness.js';
 
@@ -79,5 +80,22 @@ describe('pool names a service makes up', () => {
       status.services.map((s) => [s.name, s.pools.map((p) => p.name)]),
       [['nas', ['buffers']]],
     );
+  });
+
+  it('keeps a bounded reason of a service that fails with a megabyte of text', async (t) => {
+    const config = parseConfig(policyYaml([{ name: 'nas', url: 'http://127.0.0.1:9', pools: ['buffers'] }]));
+    const huge = 'x'.repeat(1 << 20);
+    const h = await startHarness(config, {
+      observe: async () => ({ ok: false, at: Date.now(), reason: huge, capacities: {} }),
+    });
+    t.after(() => h.close());
+    await h.controller.tick();
+    const status = (await (await fetch(`${h.base}/api/v1/status`)).json()) as {
+      services: { lastError: string }[];
+      signals: { load: { nas: { reason: string } } };
+    };
+    const max = DEFAULT_MAX_REASON_CHARS + '...'.length;
+    assert.equal(status.services[0]?.lastError.length, max);
+    assert.equal(status.signals.load.nas.reason.length, max);
   });
 });
