@@ -20,7 +20,7 @@ import { nullLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import { ControlLoop } from './loop.js';
 import type { CacheSampler, ServiceObserver } from './loop.js';
-import { Metrics, describeConfig } from './metrics.js';
+import { Metrics, describeConfig, forgetRemoved } from './metrics.js';
 import { NonOverlapping, TimerScheduler, schedulerFor } from './scheduler.js';
 import type { Scheduler } from './scheduler.js';
 import { registerCacheMetrics } from './cache-metrics.js';
@@ -57,7 +57,15 @@ export interface ControllerOptions {
   readonly events?: EventHub;
   /** Export process and Node.js runtime metrics, the controller's own event-loop load, host CPU. */
   readonly defaultMetrics?: boolean;
+  /**
+   * How long a tick may run before the next one stops waiting for it, in ms (see
+   * `NonOverlapping`); by default the policy's interval, at least `MIN_TICK_DEADLINE_MS`.
+   */
+  readonly tickDeadlineMs?: number;
 }
+
+/** The shortest default tick deadline: a short interval must not abandon ticks on a busy host. */
+export const MIN_TICK_DEADLINE_MS = 1000;
 
 export class Controller implements ControllerApi {
   readonly registry: Registry;
@@ -80,8 +88,18 @@ export class Controller implements ControllerApi {
   private readonly stopSelfMetrics: () => void;
   private firstTickDone = false;
   private running = false;
-  /** Every tick, scheduled or not, goes through this guard, so ticks never overlap. */
-  private readonly guard = new NonOverlapping(() => this.tickOnce());
+  /**
+   * Every tick, scheduled or not, goes through this guard, so ticks never overlap; and a tick
+   * still running at its deadline is abandoned, so a stuck one never stops the ticks after it.
+   */
+  private readonly guard = new NonOverlapping((signal) => this.tickOnce(signal), {
+    deadlineMs: () =>
+      this.options.tickDeadlineMs ?? Math.max(MIN_TICK_DEADLINE_MS, this.loop.config.policy.intervalMs),
+    onAbandon: (deadlineMs) => {
+      this.metrics.ticksAbandoned.inc();
+      this.logger.warn({ deadlineMs }, `tick still running after ${deadlineMs} ms: abandoned, ticking on`);
+    },
+  });
 
   constructor(private readonly options: ControllerOptions) {
     this.registry = options.registry ?? new Registry();
@@ -194,8 +212,7 @@ export class Controller implements ControllerApi {
       this.fastScheduler = ms === null ? null : new TimerScheduler(ms);
       if (this.running) this.startFastPath();
     }
-    this.metrics.poolMin.reset();
-    this.metrics.poolMax.reset();
+    forgetRemoved(this.metrics, before, config);
     describeConfig(this.metrics, config);
     this.policy = this.metaFor(config, this.source, null);
     this.logger.info({ policy: config.policy.name }, `configuration reloaded: policy ${config.policy.name}`);
@@ -232,9 +249,10 @@ export class Controller implements ControllerApi {
     await this.loop.settled();
   }
 
-  private async tickOnce(): Promise<void> {
+  private async tickOnce(signal: AbortSignal): Promise<void> {
     try {
-      await this.loop.tick();
+      await this.loop.tick(signal);
+      if (signal.aborted) return; // abandoned: a newer tick publishes and saves
       this.firstTickDone = true;
       this.publishSignals();
       this.persist();

@@ -5,6 +5,7 @@
  */
 import { decide } from '../policies/decide.js';
 import { emptyState, poolKey } from '../policies/decision.js';
+import { nameRecord, own } from '../policies/names.js';
 import type { DecisionState, Override, PoolDecision } from '../policies/decision.js';
 import type { Config, ServiceSpec } from '../policies/types.js';
 import type { CacheSignalDetails } from '../probes/cache-signal.js';
@@ -15,6 +16,8 @@ import type { DecisionLog, DecisionRecord } from './decision-log.js';
 import type { Logger } from './logger.js';
 import { nullLogger } from './logger.js';
 import type { Metrics } from './metrics.js';
+import { boundObservation } from './observation-bounds.js';
+import { untilAborted } from './scheduler.js';
 
 /** Samples the node's cache-pressure signal; never throws. */
 export interface CacheSampler {
@@ -31,8 +34,13 @@ export interface ServiceObservation {
   readonly ok: boolean;
   readonly at: number;
   readonly reason?: string;
-  /** Capacity per pool name as the service reported it. */
+  /**
+   * Capacity per pool name as the service reported it. The loop keeps the configured pools only
+   * (read it with `own()`: a pool may be named `toString`).
+   */
   readonly capacities: Readonly<Record<string, number>>;
+  /** Pools the service reported that the configuration does not name, left out of `capacities`. */
+  readonly unknownPools?: number;
   /** The service's load (0..1), undefined when it reports no load field. */
   readonly load?: number;
   /** The parts behind `load` (agent, each Prometheus term), for the decision's explanation. */
@@ -41,8 +49,15 @@ export interface ServiceObservation {
   readonly loadReason?: string;
 }
 
-/** Asks a service for its stats; never throws. */
-export type ServiceObserver = (service: ServiceSpec, config: Config) => Promise<ServiceObservation>;
+/**
+ * Asks a service for its stats; never throws. `signal` aborts when the tick is abandoned at its
+ * deadline: the answer is no longer wanted.
+ */
+export type ServiceObserver = (
+  service: ServiceSpec,
+  config: Config,
+  signal?: AbortSignal,
+) => Promise<ServiceObservation>;
 
 export interface ControlLoopDeps {
   readonly config: Config;
@@ -58,6 +73,8 @@ export interface ControlLoopDeps {
   /** Restored overrides, keyed by `poolKey(service, pool)`. */
   readonly initialOverrides?: Readonly<Record<string, Override>>;
   readonly initialPaused?: boolean;
+  /** Longest reason kept from an observation; longer ones are cut. `DEFAULT_MAX_REASON_CHARS`. */
+  readonly maxReasonChars?: number;
 }
 
 interface ServiceView {
@@ -106,18 +123,25 @@ export class ControlLoop {
     const rulesChanged =
       JSON.stringify(config.policy.rules) !== JSON.stringify(this.configValue.policy.rules);
     this.configValue = config;
+    this.forgetRemoved(config);
     if (!rulesChanged) return;
-    const pools: Record<string, DecisionState['pools'][string]> = {};
-    for (const [key, p] of Object.entries(this.state.pools)) {
-      pools[key] = {
-        capacity: p.capacity,
-        rule: null,
-        ruleSince: p.ruleSince,
-        c0: p.capacity,
-        lastShrinkAt: null,
-      };
-    }
+    const pools = Object.fromEntries(
+      Object.entries(this.state.pools).map(([key, p]) => [
+        key,
+        { capacity: p.capacity, rule: null, ruleSince: p.ruleSince, c0: p.capacity, lastShrinkAt: null },
+      ]),
+    );
     this.state = { ...this.state, pools };
+  }
+
+  /** Drops what the loop remembers of the services and pools `config` no longer names. */
+  private forgetRemoved(config: Config): void {
+    const keys = new Set(config.services.flatMap((s) => s.pools.map((p) => poolKey(s.name, p.name))));
+    const names = new Set(config.services.map((s) => s.name));
+    for (const name of this.services.keys()) if (!names.has(name)) this.services.delete(name);
+    for (const map of [this.lastDecisionId, this.decisions, this.pushErrors]) {
+      for (const key of map.keys()) if (!keys.has(key)) map.delete(key);
+    }
   }
 
   /** Swaps the cache sampler (its sources changed); the caller closes the old one. */
@@ -168,15 +192,18 @@ export class ControlLoop {
    * One decision tick: probe, decide, record, and start the pushes (see `settled()` to wait for
    * them). Never throws for a service's or a probe's failure.
    */
-  async tick(): Promise<void> {
+  async tick(signal?: AbortSignal): Promise<void> {
     const { clock, metrics } = this.deps;
     const config = this.configValue;
     const startedAt = performance.now();
-    await this.cache.refresh?.();
+    await untilAborted(Promise.resolve(this.cache.refresh?.()), signal);
     const cache = this.cache.collect();
-    const observations = await Promise.all(config.services.map((s) => this.deps.observe(s, config)));
+    const asked = config.services.map((s) => this.deps.observe(s, config, signal));
+    const observations = await untilAborted(Promise.all(asked), signal);
+    // Abandoned at its deadline: a newer tick has taken over, so this one writes nothing.
+    if (observations === undefined || signal?.aborted) return;
     const now = clock.now();
-    const load: Record<string, Reading | undefined> = {};
+    const load = nameRecord<Reading | undefined>();
     config.services.forEach((service, i) => {
       load[service.name] = this.recordObservation(service, observations[i] as ServiceObservation);
     });
@@ -250,14 +277,17 @@ export class ControlLoop {
     }
   }
 
-  private recordObservation(service: ServiceSpec, obs: ServiceObservation): Reading | undefined {
+  private recordObservation(service: ServiceSpec, reported: ServiceObservation): Reading | undefined {
+    const obs = boundObservation(service, reported, this.deps.maxReasonChars);
     const view = this.services.get(service.name) ?? {};
     this.services.set(service.name, view);
     view.observation = obs;
-    this.deps.metrics?.serviceUp.set({ service: service.name }, obs.ok ? 1 : 0);
+    const m = this.deps.metrics;
+    m?.serviceUp.set({ service: service.name }, obs.ok ? 1 : 0);
+    if (obs.unknownPools !== undefined) m?.unknownPools.inc({ service: service.name }, obs.unknownPools);
     if (obs.ok) {
       for (const [pool, capacity] of Object.entries(obs.capacities)) {
-        this.deps.metrics?.poolCapacity.set({ service: service.name, pool }, capacity);
+        m?.poolCapacity.set({ service: service.name, pool }, capacity);
       }
       if (obs.load === undefined) {
         view.lastLoad = undefined;
@@ -306,7 +336,7 @@ export class ControlLoop {
       this.lastDecisionId.set(key, record.id);
       m?.decisions.inc({ service: service.name, pool: decision.pool, action: decision.action });
     }
-    const reported = this.services.get(service.name)?.observation?.capacities[decision.pool];
+    const reported = own(this.services.get(service.name)?.observation?.capacities, decision.pool);
     if (service.mode === 'observe' || this.paused) {
       if (record) this.deps.log.settle(record, 'observed');
       return undefined;
@@ -375,7 +405,9 @@ export class ControlLoop {
       if (view?.observation) {
         view.observation = {
           ...view.observation,
-          capacities: { ...view.observation.capacities, [decision.pool]: result.capacity },
+          capacities: Object.assign(nameRecord<number>(), view.observation.capacities, {
+            [decision.pool]: result.capacity,
+          }),
         };
       }
       m?.poolCapacity.set({ service: service.name, pool: decision.pool }, result.capacity);

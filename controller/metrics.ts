@@ -4,6 +4,7 @@
  */
 import { Counter, Gauge, Histogram, collectDefaultMetrics } from 'prom-client';
 import type { Registry } from 'prom-client';
+import type { PoolDecision } from '../policies/decision.js';
 import type { Config } from '../policies/types.js';
 
 export const METRIC = {
@@ -23,7 +24,22 @@ export const METRIC = {
   serviceUp: 'poolpilot_service_up',
   sseClients: 'poolpilot_sse_clients',
   sseDroppedClients: 'poolpilot_sse_dropped_clients_total',
+  unknownPools: 'poolpilot_unknown_pools_total',
+  ticksAbandoned: 'poolpilot_ticks_abandoned_total',
 } as const;
+
+/**
+ * Every action a decision can carry, so that a removed pool's decision counters can be dropped
+ * (a record of every action, so that the compiler names one added later and missing here).
+ */
+const DECISION_ACTIONS = Object.keys({
+  hold: true,
+  shrink: true,
+  grow: true,
+  linear: true,
+  override: true,
+  missing: true,
+} satisfies Record<PoolDecision['action'], true>);
 
 export interface MetricsOptions {
   /** Also export the process and Node.js runtime metrics (event-loop lag, heap, CPU). */
@@ -45,6 +61,8 @@ export class Metrics {
   readonly tickDuration: Histogram;
   readonly paused: Gauge;
   readonly serviceUp: Gauge<'service'>;
+  readonly unknownPools: Counter<'service'>;
+  readonly ticksAbandoned: Counter;
 
   constructor(
     readonly registry: Registry,
@@ -124,8 +142,20 @@ export class Metrics {
       labelNames: ['service'],
       registers,
     });
+    this.unknownPools = new Counter({
+      name: METRIC.unknownPools,
+      help: 'Pools a service reported that its configuration does not name (ignored, not exported).',
+      labelNames: ['service'],
+      registers,
+    });
+    this.ticksAbandoned = new Counter({
+      name: METRIC.ticksAbandoned,
+      help: 'Ticks still running at their deadline: the next tick ran and their late results were dropped.',
+      registers,
+    });
     this.configReloadFailures.inc(0);
     this.ticks.inc(0);
+    this.ticksAbandoned.inc(0);
     this.paused.set(0);
     if (options.defaultMetrics) {
       // 100 ms is plenty for a sidecar's event-loop lag, and a finer monitor costs CPU at idle.
@@ -180,9 +210,35 @@ export function describeConfig(metrics: Metrics, config: Config): void {
   for (const service of config.services) {
     metrics.pushes.inc({ service: service.name }, 0);
     metrics.pushFailures.inc({ service: service.name }, 0);
+    metrics.unknownPools.inc({ service: service.name }, 0);
     for (const pool of service.pools) {
       metrics.poolMin.set({ service: service.name, pool: pool.name }, pool.min);
       metrics.poolMax.set({ service: service.name, pool: pool.name }, pool.max);
+    }
+  }
+}
+
+/**
+ * Drops the series of the services and pools that `before` names and `after` does not (a reload
+ * removed them), so that /metrics shows only what the configuration in force names.
+ */
+export function forgetRemoved(metrics: Metrics, before: Config, after: Config): void {
+  const kept = new Map(after.services.map((s) => [s.name, new Set(s.pools.map((p) => p.name))]));
+  for (const service of before.services) {
+    const pools = kept.get(service.name);
+    const s = { service: service.name };
+    if (pools === undefined) {
+      for (const m of [metrics.pushes, metrics.pushFailures, metrics.serviceUp, metrics.unknownPools])
+        m.remove(s);
+      metrics.signal.remove({ signal: 'load', ...s });
+      metrics.signalStale.remove({ signal: 'load', ...s });
+    }
+    for (const pool of service.pools) {
+      if (pools?.has(pool.name)) continue;
+      const labels = { service: service.name, pool: pool.name };
+      for (const m of [metrics.poolCapacity, metrics.poolTarget, metrics.poolMin, metrics.poolMax])
+        m.remove(labels);
+      for (const action of DECISION_ACTIONS) metrics.decisions.remove({ ...labels, action });
     }
   }
 }

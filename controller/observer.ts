@@ -21,7 +21,7 @@ export function statsObserver(options: StatsObserverOptions = {}): ServiceObserv
   const clock = options.clock ?? systemClock;
   // One evaluator per service: histogram quantiles are taken over the window between scrapes.
   const evaluators = new Map<string, PromLoadEvaluator>();
-  return async (service: ServiceSpec, config: Config): Promise<ServiceObservation> => {
+  return async (service: ServiceSpec, config: Config, signal?: AbortSignal): Promise<ServiceObservation> => {
     const timeoutMs =
       options.timeoutMs ?? Math.min(2000, Math.max(100, Math.floor(config.policy.intervalMs / 3)));
     let token: string | undefined;
@@ -30,7 +30,7 @@ export function statsObserver(options: StatsObserverOptions = {}): ServiceObserv
     } catch (err) {
       return { ok: false, at: clock.now(), reason: `token file: ${(err as Error).message}`, capacities: {} };
     }
-    const auth = token !== undefined ? { token } : {};
+    const auth = { ...(token !== undefined ? { token } : {}), ...(signal !== undefined ? { signal } : {}) };
     const prometheus = service.load?.prometheus;
     let evaluator = evaluators.get(service.name);
     if (prometheus && !evaluator) {
@@ -45,20 +45,29 @@ export function statsObserver(options: StatsObserverOptions = {}): ServiceObserv
     ]);
     if (!stats.ok) return { ok: false, at: clock.now(), reason: stats.reason, capacities: {} };
 
-    const capacities: Record<string, number> = {};
-    for (const pool of stats.stats.pools) capacities[pool.name] = pool.capacity;
-    const sources: Record<string, number> = {};
+    // Only the configured pools: a service's made-up pool names must not grow what the
+    // controller keeps (they are counted); own properties (fromEntries), as a pool may be `__proto__`.
+    const configured = new Set(service.pools.map((p) => p.name));
+    const known = stats.stats.pools.filter((pool) => configured.has(pool.name));
+    const capacities = Object.fromEntries(known.map((pool) => [pool.name, pool.capacity]));
+    const unknownPools = stats.stats.pools.length - known.length;
+    const sources: [string, number][] = []; // a term may be named `constructor`
     const notes: string[] = [];
     const agentLoad = loadFromStats(stats.stats, config.policy.signals.load.delayLimitMs);
-    if (agentLoad !== undefined) sources.agent = agentLoad;
+    if (agentLoad !== undefined) sources.push(['agent', agentLoad]);
     if (prom?.ok) {
-      for (const term of prom.terms) if (term.ok) sources[term.term] = term.value;
+      for (const term of prom.terms) if (term.ok) sources.push([term.term, term.value]);
       if (prom.reason) notes.push(prom.reason);
     } else if (prom) {
       notes.push(`prometheus: ${prom.reason}`);
     }
-    const values = Object.values(sources);
-    const base = { ok: true, at: stats.at, capacities } as const;
+    const values = sources.map(([, value]) => value);
+    const base = {
+      ok: true,
+      at: stats.at,
+      capacities,
+      ...(unknownPools > 0 ? { unknownPools } : {}),
+    } as const;
     const loadReason = notes.length > 0 ? { loadReason: notes.join('; ') } : {};
     if (values.length === 0) {
       return {
@@ -66,6 +75,7 @@ export function statsObserver(options: StatsObserverOptions = {}): ServiceObserv
         loadReason: notes.length > 0 ? notes.join('; ') : 'the service reports no load fields',
       };
     }
-    return { ...base, load: Math.max(...values), loadSources: sources, ...loadReason };
+    const loadSources = Object.fromEntries(sources);
+    return { ...base, load: Math.max(...values), loadSources, ...loadReason };
   };
 }

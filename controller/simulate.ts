@@ -88,22 +88,23 @@ function parseLoad(
   services: readonly string[],
   fail: (detail: string) => never,
 ): Record<string, number> {
-  const load: Record<string, number> = {};
+  // Entries made a record by Object.fromEntries (own properties): a service may be `__proto__`.
+  const load: [string, number][] = [];
   if (isRecord(v)) {
     for (const [name, value] of Object.entries(v)) {
       if (!services.includes(name)) {
         return fail(`"load" names unknown service "${name}" (services: ${services.join(', ') || 'none'})`);
       }
       const n = level(value, `load.${name}`, fail);
-      if (n !== undefined) load[name] = n;
+      if (n !== undefined) load.push([name, n]);
     }
-    return load;
+    return Object.fromEntries(load);
   }
   if (Array.isArray(v))
     return fail(`"load" must be a number or an object of numbers per service, got an array`);
   const n = level(v, 'load', fail);
-  if (n !== undefined) for (const name of services) load[name] = n;
-  return load;
+  if (n !== undefined) for (const name of services) load.push([name, n]);
+  return Object.fromEntries(load);
 }
 
 /**
@@ -146,8 +147,7 @@ export function parseTraceLine(
 /** The signals of one tick: every reading fresh (read at `t`), absent ones missing. */
 export function tickSignals(tick: TraceTick): Signals {
   const fresh = (value: number): Reading => ({ value, at: tick.t, stale: false });
-  const load: Record<string, Reading> = {};
-  for (const [name, value] of Object.entries(tick.load)) load[name] = fresh(value);
+  const load = Object.fromEntries(Object.entries(tick.load).map(([name, value]) => [name, fresh(value)]));
   return tick.cache === undefined ? { load } : { cache: fresh(tick.cache), load };
 }
 

@@ -1,8 +1,10 @@
 /**
  * The document of `GET /api/v1/status` (CONTRACT section 5), built from the loop's view.
  */
+import { nameRecord, own } from '../policies/names.js';
 import type { Reading } from '../probes/reading.js';
 import type { ControlLoop } from './loop.js';
+import { poolKey } from '../policies/decision.js';
 
 export interface SignalStatus {
   readonly value: number | null;
@@ -67,11 +69,11 @@ function signalStatus(reading: Reading | undefined, missingReason: string): Sign
 export function buildStatus(loop: ControlLoop, policy: PolicyMeta): StatusDocument {
   const config = loop.config;
   const signals = loop.lastSignals;
-  const load: Record<string, SignalStatus> = {};
+  const load = nameRecord<SignalStatus>();
   const ticked = loop.ticks > 0;
   for (const service of config.services) {
     load[service.name] = signalStatus(
-      signals.load[service.name],
+      own(signals.load, service.name),
       ticked ? 'service reports no load fields' : 'not read yet',
     );
   }
@@ -85,10 +87,10 @@ export function buildStatus(loop: ControlLoop, policy: PolicyMeta): StatusDocume
       lastError: obs && !obs.ok ? (obs.reason ?? 'unknown error') : null,
       pools: service.pools.map((pool): PoolStatus => {
         const decision = loop.lastDecision(service.name, pool.name);
-        const state = loop.decisionState.pools[`${service.name}/${pool.name}`];
+        const state = own(loop.decisionState.pools, poolKey(service.name, pool.name));
         return {
           name: pool.name,
-          capacity: obs?.capacities[pool.name] ?? null,
+          capacity: own(obs?.capacities, pool.name) ?? null,
           target: state?.capacity ?? pool.base,
           min: pool.min,
           max: pool.max,

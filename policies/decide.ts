@@ -7,6 +7,7 @@ import { applyAction, clampTarget, describeClamps } from './actions.js';
 import type { RuleTiming } from './actions.js';
 import { classify, describeBand } from './bands.js';
 import { poolKey } from './decision.js';
+import { own } from './names.js';
 import type {
   BandMemory,
   Clamp,
@@ -248,38 +249,40 @@ export function decide(input: DecideInput): DecideOutput {
   const { config, signals, state, now } = input;
   const { policy } = config;
   const cache = viewSignal(signals.cache, policy.bands.cache, state.bands.cache, now, policy.staleAfterMs);
-  const loadBands: Record<string, BandName> = {};
-  const pools: Record<string, PoolState> = {};
+  // Built as entries and made records by Object.fromEntries, which defines own properties: a
+  // service named `__proto__` is a key like any other (`r[name] = v` would set the prototype).
+  const loadBands: [string, BandName][] = [];
+  const pools: [string, PoolState][] = [];
   const decisions: PoolDecision[] = [];
   for (const service of config.services) {
-    const remembered = state.bands.load[service.name];
+    const remembered = own(state.bands.load, service.name);
     const load = viewSignal(
-      signals.load[service.name],
+      own(signals.load, service.name),
       policy.bands.load,
       remembered,
       now,
       policy.staleAfterMs,
     );
     const loadBand = load.band ?? remembered;
-    if (loadBand !== undefined) loadBands[service.name] = loadBand;
+    if (loadBand !== undefined) loadBands.push([service.name, loadBand]);
     for (const pool of service.pools) {
       const key = poolKey(service.name, pool.name);
-      const pinned = input.overrides?.[key];
+      const pinned = own(input.overrides, key);
       const result = decidePool({
         service: service.name,
         pool,
-        previous: state.pools[key],
+        previous: own(state.pools, key),
         views: { cache, load },
         override: pinned !== undefined && now < pinned.until ? pinned : undefined,
         policy,
         now,
       });
-      pools[key] = result.state;
+      pools.push([key, result.state]);
       decisions.push(result.decision);
     }
   }
   const cacheBand = cache.band ?? state.bands.cache;
-  const bands: BandMemory =
-    cacheBand === undefined ? { load: loadBands } : { cache: cacheBand, load: loadBands };
-  return { state: { bands, pools }, decisions };
+  const load = Object.fromEntries(loadBands);
+  const bands: BandMemory = cacheBand === undefined ? { load } : { cache: cacheBand, load };
+  return { state: { bands, pools: Object.fromEntries(pools) }, decisions };
 }

@@ -87,9 +87,10 @@ export class ServiceLanes {
 
   /** The state of every breaker, by service name. */
   states(): Record<string, BreakerState> {
-    const out: Record<string, BreakerState> = {};
-    for (const [service, lane] of this.lanes) out[service] = STATES[lane.breaker.state];
-    return out;
+    // Own properties (fromEntries): a service may be named `__proto__`.
+    return Object.fromEntries(
+      [...this.lanes].map(([service, lane]) => [service, STATES[lane.breaker.state]]),
+    );
   }
 
   private lane(service: string): Lane {

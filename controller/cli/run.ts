@@ -1,6 +1,11 @@
 /**
  * `poolpilot run`: load the configuration (or the embedded default), start the control loop
  * and the HTTP API, and run until SIGTERM or SIGINT, then drain and exit 0.
+ *
+ * Shutdown is bounded: the controller, the server and the demo service stop side by side; what
+ * has not stopped by `POOLPILOT_SHUTDOWN_TIMEOUT_MS` is abandoned (logged as `shutdown deadline
+ * passed: abandoning`, with what was left), the server's connections are cut, and the process
+ * exits 0 at most `EXIT_GRACE_MS` later whatever still holds the event loop.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -31,10 +36,14 @@ import { openState } from './state-setup.js';
 import type { OpenedState } from './state-setup.js';
 import { printTicks } from './tick-printer.js';
 
+/** How long after the drain (or its deadline) the process is made to exit, in ms. */
+export const EXIT_GRACE_MS = 200;
+
 export async function runCommand(
   args: readonly string[],
   io: CommandIo,
   env: Readonly<Record<string, string | undefined>> = process.env,
+  exit: (code: number) => void = (code) => process.exit(code),
 ): Promise<number> {
   let options: RunOptions;
   try {
@@ -145,18 +154,40 @@ export async function runCommand(
   logger.info({ signal }, `${signal}: draining`);
   stopPrinting();
   stopReloading();
+  // Side by side: a controller waiting on a hung service must not keep the server listening.
+  const pending = new Set<string>();
+  const part = (name: string, work: Promise<unknown> | undefined): Promise<void> => {
+    if (work === undefined) return Promise.resolve();
+    pending.add(name);
+    return work.then(
+      () => void pending.delete(name),
+      (err: unknown) => {
+        pending.delete(name);
+        logger.warn({ err }, `${name} did not stop cleanly: ${(err as Error).message}`);
+      },
+    );
+  };
   const drained = await withDeadline(
-    (async () => {
-      await controller.stop();
-      await server.close();
-      await demo?.stop();
-    })(),
+    Promise.all([
+      part('controller', controller.stop()),
+      part('server', server.close()),
+      part('demo', demo?.stop()),
+    ]),
     options.shutdownTimeoutMs,
   );
-  if (!drained)
-    logger.warn({ deadlineMs: options.shutdownTimeoutMs }, 'shutdown deadline passed: abandoning');
-  logger.info({}, 'stopped');
+  if (!drained) {
+    logger.warn(
+      { deadlineMs: options.shutdownTimeoutMs, pending: [...pending] },
+      `shutdown deadline passed: abandoning ${[...pending].join(', ')}`,
+    );
+    // Streams, keep-alive sockets and half-sent requests: cut, or the process never ends.
+    server.server.closeAllConnections();
+  }
+  logger.info({ drained }, 'stopped');
   logger.flush?.();
+  // The last resort: whatever still holds the event loop (a hung socket, a stuck tick), the
+  // process ends. Unreferenced, so a clean drain exits at once without waiting for it.
+  setTimeout(() => exit(0), EXIT_GRACE_MS).unref();
   return 0;
 }
 

@@ -2,6 +2,7 @@
  * One human line per tick and one per decision on stdout, so a newcomer running the embedded
  * default sees the signals and the pools move without opening anything.
  */
+import { own } from '../../policies/names.js';
 import type { Controller } from '../controller.js';
 import type { StatusDocument } from '../status.js';
 import type { CommandIo } from './io.js';
@@ -12,7 +13,7 @@ export function statusLine(status: StatusDocument): string {
   const cache = status.signals.cache;
   const parts = [`cache ${fmt(cache.value)}${cache.stale ? ' (stale)' : ''}`];
   for (const service of status.services) {
-    const load = status.signals.load[service.name];
+    const load = own(status.signals.load, service.name);
     const pools = service.pools.map((p) => `${p.name} ${p.capacity ?? '?'}/${p.target}`).join(' ');
     parts.push(`${service.name} load ${fmt(load?.value ?? null)}${load?.stale ? ' (stale)' : ''} ${pools}`);
   }

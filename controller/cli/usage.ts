@@ -23,5 +23,7 @@ Options (environment variables of the same name are used when a flag is absent):
   --cgroup-root DIR   POOLPILOT_CGROUP_ROOT  cgroup file system (default /sys/fs/cgroup)
   --state-dir DIR     POOLPILOT_STATE_DIR    persistence directory (none when unset)
   --log-level LEVEL   POOLPILOT_LOG_LEVEL    fatal|error|warn|info|debug|trace|silent (default info)
-  POOLPILOT_API_TOKEN or POOLPILOT_API_TOKEN_FILE: bearer token for mutating API routes`,
+  POOLPILOT_API_TOKEN or POOLPILOT_API_TOKEN_FILE: bearer token for mutating API routes
+  POOLPILOT_SHUTDOWN_TIMEOUT_MS: how long SIGTERM waits for ticks, pushes and clients (default
+    10000); then it cuts what is left, logs it, and exits 0`,
 } as const;
