@@ -6,6 +6,16 @@
 import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import {
+  connectionLimits,
+  DEFAULT_HEADERS_TIMEOUT_MS,
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_REQUESTS_PER_SOCKET,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_RESERVE_CONNECTIONS,
+} from '../../controller/api/connections.js';
 import { call, startApi } from '../api/harness.js';
 import type { ApiHarness } from '../api/harness.js';
 import { exchange, openSocket, statusLines } from './raw-client.js';
@@ -126,5 +136,56 @@ describe('the event stream cap', () => {
     } finally {
       for (const ctl of streams) ctl.abort();
     }
+  });
+});
+
+describe('connection options', () => {
+  it('puts the defaults in force on the server Node runs', async () => {
+    const h = await startApi();
+    try {
+      const server = h.app.server;
+      assert.equal(server.requestTimeout, DEFAULT_REQUEST_TIMEOUT_MS);
+      assert.equal(server.headersTimeout, DEFAULT_HEADERS_TIMEOUT_MS);
+      assert.equal(server.keepAliveTimeout, DEFAULT_KEEP_ALIVE_TIMEOUT_MS);
+      assert.equal(server.timeout, DEFAULT_IDLE_TIMEOUT_MS);
+      assert.equal(server.maxRequestsPerSocket, DEFAULT_MAX_REQUESTS_PER_SOCKET);
+      assert.equal(server.maxConnections, DEFAULT_MAX_CONNECTIONS + DEFAULT_RESERVE_CONNECTIONS);
+    } finally {
+      await h.close();
+    }
+  });
+
+  for (const [what, options, message] of [
+    [
+      'a zero request timeout',
+      { requestTimeoutMs: 0 },
+      /requestTimeoutMs must be a whole number >= 1, got 0/,
+    ],
+    ['a fractional idle timeout', { idleTimeoutMs: 1.5 }, /idleTimeoutMs must be a whole number >= 1/],
+    ['a negative reserve', { reserveConnections: -1 }, /reserveConnections must be a whole number >= 0/],
+    ['no connection at all', { maxConnections: 0 }, /maxConnections must be a whole number >= 1/],
+    [
+      'headers allowed longer than the request',
+      { headersTimeoutMs: 2000, requestTimeoutMs: 1000 },
+      /headersTimeoutMs \(2000\) must not exceed requestTimeoutMs \(1000\)/,
+    ],
+  ] as const) {
+    it(`refuses ${what}, naming the option`, () => {
+      assert.throws(() => connectionLimits(options), message);
+    });
+  }
+
+  it('refuses a heartbeat that the idle timeout would cut', async () => {
+    await assert.rejects(
+      startApi({ connections: { idleTimeoutMs: 1000 }, events: { heartbeatMs: 1000 } }),
+      /heartbeatMs \(1000\) must be below idleTimeoutMs \(1000\)/,
+    );
+  });
+
+  it('refuses a cap of no event stream', async () => {
+    await assert.rejects(
+      startApi({ events: { maxStreams: 0 } }),
+      /maxStreams must be a positive whole number/,
+    );
   });
 });
