@@ -14,7 +14,7 @@
  *   makes the API refuse work, but never makes Kubernetes restart a healthy controller. Past the
  *   reserve, a new connection is closed as soon as it is accepted.
  */
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 
@@ -116,13 +116,22 @@ export function capConnections(app: FastifyInstance, limits: ConnectionLimits): 
   const server: Server = app.server;
   server.maxConnections = limits.maxConnections + limits.reserveConnections;
   let open = 0;
-  const reserve = new WeakSet<Socket>();
+  // A reserve connection, and whether it has carried a request yet.
+  const reserve = new WeakMap<Socket, { asked: boolean }>();
   server.on('connection', (socket: Socket) => {
-    if (open >= limits.maxConnections) reserve.add(socket);
+    if (open >= limits.maxConnections) reserve.set(socket, { asked: false });
     open += 1;
     socket.once('close', () => {
       open -= 1;
     });
+  });
+  // One request per reserve connection, even one answered before the hooks run (a bad URL):
+  // a client cannot keep a probe's place by asking again and again on it.
+  server.on('request', (request: IncomingMessage) => {
+    const slot = reserve.get(request.socket);
+    if (slot === undefined) return;
+    if (slot.asked) request.socket.destroy();
+    slot.asked = true;
   });
   app.addHook('onRequest', async (request, reply) => {
     if (!reserve.has(request.raw.socket)) return undefined;

@@ -85,6 +85,17 @@ describe('the connection cap', () => {
     assert.deepEqual(h.calls, []);
   });
 
+  it('serves one request per reserve connection, even one answered before the hooks', async () => {
+    const second = 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n';
+    const res = await exchange(port, {
+      first: 'GET /%E0%A4%A HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n',
+      drip: { text: second, everyMs: 300, max: 1 },
+    });
+    assert.equal(res.cutByClient, false, 'the server closed the connection');
+    const statuses = statusLines(res.text);
+    assert.ok(statuses.length <= 1 && !statuses.includes(200), res.text);
+  });
+
   it('closes a connection past the reserve before it can ask anything', async () => {
     await hold(RESERVE);
     const res = await exchange(port, { first: 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n' });
