@@ -10,9 +10,11 @@
  *   keep-alive connection after `keepAliveTimeoutMs`.
  * - At most `maxConnections` connections are served. Past them, `reserveConnections` more are
  *   accepted for the probes only (`/healthz`, `/readyz`): a probe is answered and its connection
- *   closed, anything else on such a connection gets 503 `overloaded`. So a flood of connections
- *   makes the API refuse work, but never makes Kubernetes restart a healthy controller. Past the
- *   reserve, a new connection is closed as soon as it is accepted.
+ *   closed, anything else on such a connection gets 503 `overloaded`, and one idle for
+ *   `reserveIdleTimeoutMs` is closed. So a flood of connections makes the API refuse work while
+ *   the probes still get through, unless the flood also keeps the reserve full: each of its
+ *   places is held for one request or one second at most. Past the reserve, a new connection is
+ *   closed as soon as it is accepted.
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
@@ -35,6 +37,11 @@ export interface ConnectionOptions {
   /** Connections past `maxConnections` that may still ask `/healthz` and `/readyz`; 8. */
   readonly reserveConnections?: number;
   /**
+   * A reserve connection idle this long is closed, so that idle connections cannot hold the
+   * probes' places for a whole `headersTimeoutMs`; 1000 ms by default.
+   */
+  readonly reserveIdleTimeoutMs?: number;
+  /**
    * How often Node looks for requests past their header or request timeout, in milliseconds;
    * 1000 by default (Node's own default, 30 s, would let a slow request live 30 s too long).
    */
@@ -48,6 +55,7 @@ export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 5_000;
 export const DEFAULT_MAX_REQUESTS_PER_SOCKET = 1000;
 export const DEFAULT_MAX_CONNECTIONS = 256;
 export const DEFAULT_RESERVE_CONNECTIONS = 8;
+export const DEFAULT_RESERVE_IDLE_TIMEOUT_MS = 1000;
 export const DEFAULT_TIMEOUT_CHECK_INTERVAL_MS = 1000;
 
 /** The routes a connection of the reserve may ask: what a liveness or readiness probe needs. */
@@ -77,6 +85,11 @@ export function connectionLimits(options: ConnectionOptions = {}): ConnectionLim
       'reserveConnections',
       options.reserveConnections ?? DEFAULT_RESERVE_CONNECTIONS,
       0,
+    ),
+    reserveIdleTimeoutMs: whole(
+      'reserveIdleTimeoutMs',
+      options.reserveIdleTimeoutMs ?? DEFAULT_RESERVE_IDLE_TIMEOUT_MS,
+      1,
     ),
     timeoutCheckIntervalMs: whole(
       'timeoutCheckIntervalMs',
@@ -119,7 +132,10 @@ export function capConnections(app: FastifyInstance, limits: ConnectionLimits): 
   // A reserve connection, and whether it has carried a request yet.
   const reserve = new WeakMap<Socket, { asked: boolean }>();
   server.on('connection', (socket: Socket) => {
-    if (open >= limits.maxConnections) reserve.set(socket, { asked: false });
+    if (open >= limits.maxConnections) {
+      reserve.set(socket, { asked: false });
+      socket.setTimeout(limits.reserveIdleTimeoutMs);
+    }
     open += 1;
     socket.once('close', () => {
       open -= 1;

@@ -47,6 +47,8 @@ describe('the connection cap', () => {
       connections: {
         maxConnections: MAX,
         reserveConnections: RESERVE,
+        // Well above the few milliseconds the test past the reserve needs to hold it full.
+        reserveIdleTimeoutMs: 3000,
         requestTimeoutMs: LONG,
         headersTimeoutMs: LONG,
         idleTimeoutMs: LONG,
@@ -94,6 +96,12 @@ describe('the connection cap', () => {
     assert.equal(res.cutByClient, false, 'the server closed the connection');
     const statuses = statusLines(res.text);
     assert.ok(statuses.length <= 1 && !statuses.includes(200), res.text);
+  });
+
+  it('closes a reserve connection that sits idle, well before the headers timeout', async () => {
+    const res = await exchange(port, { first: '', giveUpMs: LONG / 2 });
+    assert.equal(res.cutByClient, false, 'the server closed it');
+    assert.equal(res.text, '');
   });
 
   it('closes a connection past the reserve before it can ask anything', async () => {
