@@ -32,18 +32,21 @@ export function exchange(port: number, options: RawOptions): Promise<RawExchange
     let text = '';
     let drips = 0;
     let cutByClient = false;
-    const socket = connect(port, '127.0.0.1', () => socket.write(options.first));
+    let dripTimer: NodeJS.Timeout | undefined;
+    // The drip starts once `first` is written, so it always comes after it on the wire.
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.write(options.first);
+      const drip = options.drip;
+      if (drip === undefined) return;
+      dripTimer = setInterval(() => {
+        if (socket.destroyed || drips >= drip.max) return;
+        socket.write(drip.text);
+        drips += 1;
+      }, drip.everyMs);
+    });
     socket.setEncoding('latin1');
     socket.on('data', (chunk: string) => (text += chunk));
     socket.on('error', () => undefined);
-    const dripTimer = options.drip
-      ? setInterval(() => {
-          const drip = options.drip;
-          if (drip === undefined || socket.destroyed || drips >= drip.max) return;
-          socket.write(drip.text);
-          drips += 1;
-        }, options.drip.everyMs)
-      : undefined;
     const giveUp = setTimeout(() => {
       cutByClient = true;
       socket.destroy();
