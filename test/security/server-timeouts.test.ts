@@ -90,27 +90,63 @@ describe('slow clients', () => {
   });
 
   it('keeps an event stream open and delivering past the request and header timeouts', async () => {
-    const res = await new Promise<IncomingMessage>((resolve, reject) => {
-      const req = request(`${h.base}/api/v1/events`, resolve);
-      req.on('error', reject);
-      req.end();
-    });
-    let text = '';
-    let closed = false;
-    res.setEncoding('utf8');
-    res.on('data', (chunk: string) => (text += chunk));
-    res.on('close', () => (closed = true));
+    const stream = await openStream(h.base);
     try {
-      assert.equal(res.statusCode, 200);
       // 40 heartbeats 50 ms apart: the stream has lived at least 2 s, over 3 request timeouts.
-      const heartbeats = (): number => text.split(': hb\n\n').length - 1;
-      assert.ok(await waitFor(() => heartbeats() >= 40 || closed, 1000, 20), 'forty heartbeats or a close');
-      assert.equal(closed, false, 'the stream is still open');
+      assert.ok(await waitFor(() => stream.heartbeats() >= 40 || stream.closed(), 1000, 20));
+      assert.equal(stream.closed(), false, 'the stream is still open');
       await h.controller.tick();
-      assert.ok(await waitFor(() => text.includes('event: signals') || closed), 'an event after the wait');
-      assert.equal(closed, false);
+      assert.ok(await waitFor(() => stream.text().includes('event: signals') || stream.closed()));
+      assert.equal(stream.closed(), false);
     } finally {
-      res.destroy();
+      stream.destroy();
     }
   });
 });
+
+describe('an idle timeout shorter than the stream', () => {
+  let h: ApiHarness;
+  before(async () => {
+    h = await startApi({ connections: { idleTimeoutMs: 300 }, events: { heartbeatMs: 50 } });
+  });
+  after(() => h.close());
+
+  it('keeps an event stream whose heartbeats keep the connection busy', async () => {
+    const stream = await openStream(h.base);
+    try {
+      // 40 heartbeats 50 ms apart: at least 2 s, over 6 idle timeouts.
+      assert.ok(await waitFor(() => stream.heartbeats() >= 40 || stream.closed(), 1000, 20));
+      assert.equal(stream.closed(), false, 'the stream is still open');
+    } finally {
+      stream.destroy();
+    }
+  });
+});
+
+interface Stream {
+  text(): string;
+  heartbeats(): number;
+  closed(): boolean;
+  destroy(): void;
+}
+
+/** Opens `GET /api/v1/events` and reads it; the answer must be a 200. */
+async function openStream(base: string): Promise<Stream> {
+  const res = await new Promise<IncomingMessage>((resolve, reject) => {
+    const req = request(`${base}/api/v1/events`, resolve);
+    req.on('error', reject);
+    req.end();
+  });
+  let text = '';
+  let closed = false;
+  res.setEncoding('utf8');
+  res.on('data', (chunk: string) => (text += chunk));
+  res.on('close', () => (closed = true));
+  assert.equal(res.statusCode, 200);
+  return {
+    text: () => text,
+    heartbeats: () => text.split(': hb\n\n').length - 1,
+    closed: () => closed,
+    destroy: () => res.destroy(),
+  };
+}
