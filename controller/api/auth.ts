@@ -6,6 +6,7 @@
 import { BlockList, isIP } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BearerToken } from '../../agent/token.js';
+import type { AttemptLimit } from './attempt-limit.js';
 import type { ErrorBody } from './errors.js';
 
 /**
@@ -27,10 +28,28 @@ export interface ApiAuthOptions {
   readonly token?: string | undefined;
   /** The address the server listens on, as passed to `listen({ host })`. */
   readonly listenHost: string;
+  /**
+   * Counts the refused requests per client address; past its limit a refused request is answered
+   * 429 (and logged once per window) instead of 401/403. A request the guard lets through is
+   * never counted nor refused by it, whatever the same address got wrong before.
+   */
+  readonly failures?: AttemptLimit;
 }
 
-/** An `onRequest` hook: it answers 401/403 itself, or lets the request through. */
+/** An `onRequest` hook: it answers 401/403/429 itself, or lets the request through. */
 export type AuthHook = (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>;
+
+/** Why the guard refused a request: its status, its answer, and the line to log. */
+interface Refusal {
+  readonly status: 401 | 403;
+  readonly body: ErrorBody;
+  readonly log: string;
+  /** More to log: never the token, nor the header that carries it. */
+  readonly fields?: Readonly<Record<string, unknown>>;
+  readonly wwwAuthenticate?: string;
+}
+
+type Check = (request: FastifyRequest) => Refusal | undefined;
 
 const loopback = new BlockList();
 loopback.addSubnet('127.0.0.0', 8, 'ipv4');
@@ -55,26 +74,58 @@ export function isLoopbackHost(host: string): boolean {
  * `WWW-Authenticate: Bearer`. Without a token: 403 `token_required` unless `listenHost` is
  * loopback; on loopback, a request a browser sent on another site's behalf (an `Origin` other than
  * the server's own, or a `Host` that is not loopback, as DNS rebinding would send) gets 403
- * `forbidden`, so a web page cannot pause the controller through the user's browser.
+ * `forbidden`, so a web page cannot pause the controller through the user's browser. With
+ * `failures`, refusals past its limit are 429 `too_many_requests` instead.
  */
 export function apiAuth(options: ApiAuthOptions): AuthHook {
+  const check = guardCheck(options);
+  const failures = options.failures;
+  return async (request, reply) => {
+    const refusal = check(request);
+    if (refusal === undefined) return undefined;
+    if (failures !== undefined) {
+      const count = failures.hit(request.ip);
+      if (count.limited) {
+        const seconds = Math.max(1, Math.ceil(count.retryAfterMs / 1000));
+        if (count.justLimited) {
+          request.log.warn(
+            { route: request.routeOptions.url, client: request.ip, retryAfterSeconds: seconds },
+            'too many refused mutations from this address: refusing its failed attempts with 429 for now',
+          );
+        }
+        reply.header('retry-after', String(seconds));
+        return deny(reply, 429, {
+          error: 'too_many_requests',
+          message: `too many refused requests from this address; retry in ${seconds} s`,
+        });
+      }
+    }
+    request.log.warn({ route: request.routeOptions.url, client: request.ip, ...refusal.fields }, refusal.log);
+    if (refusal.wwwAuthenticate !== undefined) reply.header('www-authenticate', refusal.wwwAuthenticate);
+    return deny(reply, refusal.status, refusal.body);
+  };
+}
+
+/** The guard's decision, without answering: a refusal, or undefined to let the request through. */
+function guardCheck(options: ApiAuthOptions): Check {
   if (options.token !== undefined) {
     const token = new BearerToken(options.token);
-    return async (request, reply) => {
+    return (request) => {
       const header = request.headers.authorization;
       if (token.authorizes(header)) return undefined;
       const presented = header !== undefined;
-      request.log.warn(
-        { route: request.routeOptions.url, presented },
-        'refused a mutation: missing or wrong bearer token',
-      );
-      reply.header('www-authenticate', presented ? 'Bearer error="invalid_token"' : 'Bearer');
-      return deny(reply, 401, {
-        error: 'unauthorized',
-        message: presented
-          ? 'the bearer token is not the API token'
-          : 'this route needs Authorization: Bearer <POOLPILOT_API_TOKEN>',
-      });
+      return {
+        status: 401,
+        log: 'refused a mutation: missing or wrong bearer token',
+        fields: { presented },
+        wwwAuthenticate: presented ? 'Bearer error="invalid_token"' : 'Bearer',
+        body: {
+          error: 'unauthorized',
+          message: presented
+            ? 'the bearer token is not the API token'
+            : 'this route needs Authorization: Bearer <POOLPILOT_API_TOKEN>',
+        },
+      };
     };
   }
   // Checked at run time too: a caller in plain JavaScript that forgets it gets no tokenless access.
@@ -82,16 +133,20 @@ export function apiAuth(options: ApiAuthOptions): AuthHook {
     const message =
       `the API listens on ${describeHost(options.listenHost)}, off loopback: mutating routes ` +
       'need a token there (set POOLPILOT_API_TOKEN or POOLPILOT_API_TOKEN_FILE)';
-    return async (request, reply) => {
-      request.log.warn({ route: request.routeOptions.url }, 'refused a mutation: no token off loopback');
-      return deny(reply, 403, { error: 'token_required', message });
-    };
+    return () => ({
+      status: 403,
+      log: 'refused a mutation: no token off loopback',
+      body: { error: 'token_required', message },
+    });
   }
-  return async (request, reply) => {
+  return (request) => {
     const refusal = crossSiteRefusal(request.headers.host, request.headers.origin);
     if (refusal === undefined) return undefined;
-    request.log.warn({ route: request.routeOptions.url }, `refused a mutation: ${refusal}`);
-    return deny(reply, 403, { error: 'forbidden', message: `${refusal}; set an API token to allow it` });
+    return {
+      status: 403,
+      log: `refused a mutation: ${refusal}`,
+      body: { error: 'forbidden', message: `${refusal}; set an API token to allow it` },
+    };
   };
 }
 
@@ -125,6 +180,6 @@ function hostnameOf(host: string): string | undefined {
   }
 }
 
-function deny(reply: FastifyReply, status: 401 | 403, body: ErrorBody): FastifyReply {
+function deny(reply: FastifyReply, status: 401 | 403 | 429, body: ErrorBody): FastifyReply {
   return reply.code(status).type('application/json; charset=utf-8').send(body);
 }

@@ -5,6 +5,7 @@
  */
 import type { Socket } from 'node:net';
 import { STATUS_CODES } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type {
   FastifyError,
   FastifyInstance,
@@ -72,9 +73,11 @@ export function installErrorHandler(app: FastifyInstance): void {
     return reply.code(500).send({ error: 'internal', message: 'internal error' });
   });
   app.setNotFoundHandler((request, reply) => {
+    // The path only: a query string may carry what a client should not have put in a URL.
+    const path = request.url.split('?', 1)[0] ?? '';
     return reply
       .code(404)
-      .send({ error: 'not_found', message: `no route ${echo(request.method)} ${echo(request.url)}` });
+      .send({ error: 'not_found', message: `no route ${echo(request.method)} ${echo(path)}` });
   });
 }
 
@@ -100,15 +103,43 @@ export const frameworkErrors: NonNullable<FastifyServerOptions['frameworkErrors'
   reply: FastifyReply,
 ) => {
   const status = err.statusCode === 414 ? 414 : 400;
-  void reply.code(status).send({ error: errorCodeFor(status), message: echo(err.message) });
+  // Fastify's message quotes the whole URL, query string included: it is not echoed.
+  const message =
+    err.code === 'FST_ERR_BAD_URL' ? 'the URL is not valid (a bad percent-encoding?)' : echo(err.message);
+  void reply.code(status).send({ error: errorCodeFor(status), message });
 };
+
+interface Exchange {
+  readonly request: IncomingMessage;
+  readonly response: ServerResponse;
+}
+
+/** The latest request on each connection, and its answer: see `clientErrorHandler`. */
+const lastExchange = new WeakMap<Socket, Exchange>();
+
+/** Lets `clientErrorHandler` tell a request already answered from one still unanswered. */
+export function trackExchanges(server: Server): void {
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    lastExchange.set(request.socket, { request, response });
+  });
+}
 
 /**
  * Fastify's `clientErrorHandler`, for requests Node's HTTP parser refuses before fastify sees
- * them (a malformed request line, oversized headers): the same JSON shape, written on the socket.
+ * them (a malformed request line, oversized headers, a request past its timeout): the same JSON
+ * shape, written on the socket. Needs `trackExchanges` on the server.
  */
 export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  // An answer is on its way (a stream), or the request in progress was answered already (a 401
+  // sent before its slow body ended): a second status line would corrupt the connection, so it
+  // is only cut.
+  const last = lastExchange.get(socket);
+  const answered = last !== undefined && last.response.headersSent;
+  if (answered && (!last.request.complete || !last.response.writableEnded)) {
+    socket.destroy(err);
+    return;
+  }
   let status = 400;
   if (err.code === 'HPE_HEADER_OVERFLOW') status = 431;
   else if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') status = 408;

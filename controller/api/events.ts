@@ -18,7 +18,8 @@
  * A client that stops reading is not given unbounded memory: once its socket pushes back, more
  * than 256 events or 1 MiB queued behind it closes its connection (counted in
  * `poolpilot_sse_dropped_clients_total`); its `EventSource` reconnects and resumes from its
- * `Last-Event-ID`. Closing the server ends every stream.
+ * `Last-Event-ID`. At most 32 streams are open at once: one more is answered 503 `overloaded`
+ * (JSON, with `Retry-After`). Closing the server ends every stream.
  */
 import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsync } from 'fastify';
@@ -44,6 +45,8 @@ export interface EventStreamOptions {
    * cut, in milliseconds; 1000 by default. A stream already behind is cut at once.
    */
   readonly closeGraceMs?: number;
+  /** Streams open at once; one more is answered 503 `overloaded`. 32 by default. */
+  readonly maxStreams?: number;
 }
 
 export interface EventsRouteOptions extends EventStreamOptions {
@@ -56,6 +59,9 @@ export const DEFAULT_RETRY_MS = 2000;
 export const DEFAULT_MAX_QUEUED_EVENTS = 256;
 export const DEFAULT_MAX_QUEUED_BYTES = 1024 * 1024;
 export const DEFAULT_CLOSE_GRACE_MS = 1000;
+export const DEFAULT_MAX_STREAMS = 32;
+/** The `Retry-After` of the 503 answered past `maxStreams`, in seconds. */
+const STREAMS_RETRY_AFTER_S = 5;
 
 /** The heartbeat frame: a comment, which an `EventSource` ignores. */
 export const HEARTBEAT = ': hb\n\n';
@@ -168,6 +174,7 @@ const schema = {
       content: { 'text/event-stream': { schema: { type: 'string' } } },
     },
     '4xx': errorSchema,
+    503: errorSchema,
   },
 } as const;
 
@@ -187,6 +194,7 @@ export const eventsRoute: FastifyPluginAsync<EventsRouteOptions> = async (app, o
     maxQueuedBytes: positive('maxQueuedBytes', options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES),
   };
   const closeGraceMs = positive('closeGraceMs', options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS);
+  const maxStreams = positive('maxStreams', options.maxStreams ?? DEFAULT_MAX_STREAMS);
   const hub = options.controller.events ?? new EventHub();
   const metrics: SseMetrics = sseMetrics(options.controller.registry);
   const clients = new Set<StreamClient>();
@@ -222,6 +230,17 @@ export const eventsRoute: FastifyPluginAsync<EventsRouteOptions> = async (app, o
     (request, reply) => {
       const header = request.headers['last-event-id'];
       const after = header !== undefined && header !== '' ? Number(header) : request.query.lastEventId;
+      if (clients.size >= maxStreams) {
+        request.log.warn({ maxStreams }, 'refused an event stream: too many open');
+        void reply
+          .code(503)
+          .header('retry-after', String(STREAMS_RETRY_AFTER_S))
+          .send({
+            error: 'overloaded',
+            message: `${maxStreams} event streams are open already; retry later`,
+          });
+        return;
+      }
       reply.hijack();
       const raw = reply.raw;
       raw.writeHead(200, {

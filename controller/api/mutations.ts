@@ -1,7 +1,10 @@
 /**
  * The mutating routes of CONTRACT section 5: pause, resume, and a pool's override. Each is behind
- * one rate limit (per client address, shared by the four routes) and then the auth guard, both
- * run on `onRequest`, before the body is read.
+ * the auth guard and then a rate limit, both run on `onRequest`, before the body is read. The
+ * guard comes first so that nobody can spend the operator's allowance: refused requests are
+ * limited by the guard's own count (`authFailureLimit`, per client address), and only the
+ * requests it lets through count against `rateLimit` (per client address, shared by the four
+ * routes). A request with the right token is never refused for what others got wrong.
  */
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsync, onRequestHookHandler } from 'fastify';
@@ -15,19 +18,24 @@ export const MAX_OVERRIDE_TTL_SECONDS = 7 * 24 * 3600;
 /** The largest capacity an override may ask for (clamped to the pool's max when decided). */
 export const MAX_OVERRIDE_CAPACITY = 2 ** 31;
 
-/** How many mutating requests one client address may make per window. */
+/** How many requests one client address may make per window. */
 export interface RateLimitOptions {
   readonly max: number;
   readonly timeWindowMs: number;
 }
 
+/** Authorized mutations per client address: 60 a minute. */
 export const DEFAULT_RATE_LIMIT: RateLimitOptions = { max: 60, timeWindowMs: 60_000 };
+/** Refused mutations (bad or missing token, cross-site) per client address: 10 a minute. */
+export const DEFAULT_AUTH_FAILURE_LIMIT: RateLimitOptions = { max: 10, timeWindowMs: 60_000 };
 
 export interface MutationRoutesOptions {
   readonly controller: ControllerApi;
   /** Answers `until`; the controller's clock, so that both agree. */
   readonly clock: Clock;
+  /** The guard, with its own limit on refusals (see `apiAuth`'s `failures`). */
   readonly auth: AuthHook;
+  /** The limit on the requests `auth` lets through. */
   readonly rateLimit: RateLimitOptions;
 }
 
@@ -87,14 +95,14 @@ const overrideAnswer = {
 /** Registers the four mutating routes; a rejected request never reaches the controller. */
 export const mutationRoutes: FastifyPluginAsync<MutationRoutesOptions> = async (app, options) => {
   const { controller, clock, auth } = options;
-  checkRateLimit(options.rateLimit);
+  checkRateLimit('rateLimit', options.rateLimit);
   await app.register(rateLimit, { global: false });
   const limit = app.rateLimit({
     max: options.rateLimit.max,
     timeWindow: options.rateLimit.timeWindowMs,
   }) as unknown as onRequestHookHandler;
-  // Rate limit first, so that guessing the token is rate limited too.
-  const onRequest = [limit, auth as onRequestHookHandler];
+  // The guard first: a refused request never uses up the allowance of the authorized ones.
+  const onRequest = [auth as onRequestHookHandler, limit];
 
   const pauseSchema = { body: noBody, response: { 200: pausedAnswer, ...errors } };
   app.post('/api/v1/pause', { onRequest, schema: pauseSchema }, async () => {
@@ -136,11 +144,12 @@ export const mutationRoutes: FastifyPluginAsync<MutationRoutesOptions> = async (
   );
 };
 
-function checkRateLimit(limit: RateLimitOptions): void {
+/** Throws a TypeError naming `what` unless both fields are positive whole numbers. */
+export function checkRateLimit(what: string, limit: RateLimitOptions): void {
   const positive = (n: number): boolean => Number.isSafeInteger(n) && n > 0;
   if (!positive(limit.max) || !positive(limit.timeWindowMs)) {
     throw new TypeError(
-      `rateLimit needs positive whole numbers, got max ${limit.max}, timeWindowMs ${limit.timeWindowMs}`,
+      `${what} needs positive whole numbers, got max ${limit.max}, timeWindowMs ${limit.timeWindowMs}`,
     );
   }
 }

@@ -6,10 +6,13 @@ import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import type { ControllerApi, MutationResult, OverrideRequest } from '../../controller/api/controller-api.js';
+import type { ConnectionOptions } from '../../controller/api/connections.js';
+import type { EventStreamOptions } from '../../controller/api/events.js';
 import type { RateLimitOptions } from '../../controller/api/mutations.js';
 import { buildServer } from '../../controller/api/server.js';
 import { ManualClock } from '../../controller/clock.js';
 import { Controller } from '../../controller/controller.js';
+import type { EventHub } from '../../controller/events.js';
 import type { ServiceObservation, ServiceObserver } from '../../controller/loop.js';
 import { ManualScheduler } from '../../controller/scheduler.js';
 import { seedConfig } from '../helpers/config.js';
@@ -21,7 +24,11 @@ export interface ApiHarnessOptions {
   readonly listenHost?: string;
   /** High by default, so that only the test of the limit meets it. */
   readonly rateLimit?: RateLimitOptions;
+  /** High by default too (the server's is 10 refusals a minute). */
+  readonly authFailureLimit?: RateLimitOptions;
   readonly bodyLimit?: number;
+  readonly connections?: ConnectionOptions;
+  readonly events?: EventStreamOptions;
   /** Replaces the healthy service (capacities 1024/256/2048, load 0.1). */
   readonly observe?: ServiceObserver;
 }
@@ -48,6 +55,9 @@ class RecordingApi implements ControllerApi {
   constructor(private readonly inner: Controller) {}
   get registry(): ControllerApi['registry'] {
     return this.inner.registry;
+  }
+  get events(): EventHub {
+    return this.inner.events;
   }
   isReady(): boolean {
     return this.inner.isReady();
@@ -116,6 +126,9 @@ export async function startApi(options: ApiHarnessOptions = {}): Promise<ApiHarn
     ...(options.token !== undefined ? { token: options.token } : {}),
     rateLimit: options.rateLimit ?? { max: 100_000, timeWindowMs: 60_000 },
     ...(options.bodyLimit !== undefined ? { bodyLimit: options.bodyLimit } : {}),
+    authFailureLimit: options.authFailureLimit ?? { max: 100_000, timeWindowMs: 60_000 },
+    ...(options.connections !== undefined ? { connections: options.connections } : {}),
+    ...(options.events !== undefined ? { events: options.events } : {}),
   });
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
   controller.start();
