@@ -4,6 +4,7 @@
  * somewhere else, a FIFO, a device or a directory. Every open here refuses to follow a symlink,
  * cannot block on a FIFO, and accepts a regular file only; every read is capped.
  */
+import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import type { Dirent, Stats } from 'node:fs';
 import { lstat, open, rename } from 'node:fs/promises';
@@ -99,20 +100,28 @@ export async function openRegular(
   }
 }
 
+/** The size of one read of {@link readCapped}: memory follows the file, not the cap. */
+const CHUNK_BYTES = 64 * 1024;
+
 /**
  * Reads at most `limit` bytes from `position` (0 by default) of an open file, whatever its size
  * said when it was opened: a file that grows meanwhile cannot make the read larger.
  */
 export async function readCapped(handle: FileHandle, limit: number, position = 0): Promise<Buffer> {
-  const buffer = Buffer.alloc(limit);
+  const chunks: Buffer[] = [];
   let filled = 0;
   while (filled < limit) {
-    const { bytesRead } = await handle.read(buffer, filled, limit - filled, position + filled);
+    const chunk = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, limit - filled));
+    const { bytesRead } = await handle.read(chunk, 0, chunk.length, position + filled);
     if (bytesRead === 0) break;
+    chunks.push(chunk.subarray(0, bytesRead));
     filled += bytesRead;
   }
-  return buffer.subarray(0, filled);
+  return Buffer.concat(chunks, filled);
 }
+
+/** How many numbered names {@link moveAside} tries before a random one. */
+export const MAX_ASIDE_TRIES = 100;
 
 /** Why a bad file is moved aside: `corrupt` content, or `refused` (not a regular file). */
 export type AsideTag = 'corrupt' | 'refused';
@@ -125,7 +134,10 @@ export type AsideTag = 'corrupt' | 'refused';
 export async function moveAside(path: string, tag: AsideTag, now: number): Promise<string> {
   const stamp = new Date(now).toISOString().replace(/:/g, '-');
   let movedTo = `${path}.${tag}-${stamp}`;
-  for (let n = 2; await entryExists(movedTo); n++) movedTo = `${path}.${tag}-${stamp}-${n}`;
+  for (let n = 2; await entryExists(movedTo); n++) {
+    // Names planted to make this loop long end it: a random suffix is free.
+    movedTo = `${path}.${tag}-${stamp}-${n <= MAX_ASIDE_TRIES ? n : randomBytes(6).toString('hex')}`;
+  }
   await rename(path, movedTo);
   return movedTo;
 }
