@@ -12,7 +12,15 @@ export type DurationUnit = keyof typeof DURATION_UNITS;
 export type DurationResult =
   { readonly ok: true; readonly ms: number } | { readonly ok: false; readonly reason: string };
 
+/**
+ * A duration string longer than this is refused before any parsing: no real duration needs more
+ * (`1h59m59.999s` is 12), and the parse of a hostile one then costs nothing.
+ */
+export const MAX_DURATION_CHARS = 32;
+
 const UNIT_ORDER = Object.keys(DURATION_UNITS) as DurationUnit[];
+/** A plain number. Unambiguous (each digit can go to one place only), so it never backtracks far. */
+const UNITLESS = /^[+-]?(?:\d+(?:\.\d+)?|\.\d+)(?:e[+-]?\d+)?$/i;
 const PART = /\s*(\d+(?:\.\d+)?|\.\d+)\s*([a-zA-Z]*)\s*/y;
 const EXAMPLES = 'such as 500ms, 1.5s, 1m30s or 1h';
 
@@ -32,9 +40,12 @@ function parseNumber(ms: number): DurationResult {
 }
 
 function parseText(raw: string): DurationResult {
+  if (raw.length > MAX_DURATION_CHARS) {
+    return { ok: false, reason: `${raw.length} characters, longer than the ${MAX_DURATION_CHARS} allowed` };
+  }
   const text = raw.trim();
   if (text === '') return { ok: false, reason: `empty; expected a duration ${EXAMPLES}` };
-  if (/^[+-]?\d*\.?\d+(?:e[+-]?\d+)?$/i.test(text)) {
+  if (UNITLESS.test(text)) {
     return {
       ok: false,
       reason: `missing a unit; write ${text}ms, or ${text} without quotes for milliseconds`,

@@ -2,7 +2,7 @@
  * Loads a configuration file into the readonly {@link Config}: YAML with positions kept, the JSON
  * schema (schema.ts), then the checks a schema cannot express (semantics.ts), then the typed config
  * (build.ts). Every problem comes back as a `FILE:LINE:COL`-located {@link ConfigError}; nothing
- * here throws on bad input.
+ * here throws on bad input, and no message repeats a value written under a secret key (redact.ts).
  */
 import { readFile } from 'node:fs/promises';
 import { LineCounter, isAlias, isCollection, isMap, isScalar, isSeq, parseAllDocuments, visit } from 'yaml';
@@ -11,6 +11,7 @@ import { buildConfig } from './build.js';
 import { describePath } from './problem.js';
 import type { PathSegment, Problem } from './problem.js';
 import type { RawConfig } from './raw.js';
+import { redactSecrets, secretTexts } from './redact.js';
 import { schemaProblems } from './schema.js';
 import { semanticProblems } from './semantics.js';
 import type { Config } from './types.js';
@@ -120,9 +121,13 @@ export function loadConfigText(text: string, file: string): LoadResult {
   const source = text.startsWith('\uFEFF') ? text.slice(1) : text;
   const lc = new LineCounter();
   const docs = parseAllDocuments(source, { lineCounter: lc, prettyErrors: false, logLevel: 'error' });
-  const fail = (errors: ConfigError[]): LoadResult => ({ ok: false, errors: errors.sort(byPosition) });
   const all = Array.isArray(docs) ? docs : [];
   const doc = all[0];
+  const secrets = all.flatMap((d) => secretTexts(d, source));
+  const fail = (errors: ConfigError[]): LoadResult => ({
+    ok: false,
+    errors: errors.sort(byPosition).map((e) => ({ ...e, message: redactSecrets(e.message, secrets) })),
+  });
   if (doc === undefined || doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) {
     const hint = all.length > 1 ? ' before its first "---"' : '';
     return fail([

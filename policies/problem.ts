@@ -29,13 +29,46 @@ export function prefixed(path: readonly PathSegment[], message: string): string 
   return path.length === 0 ? message : `${describePath(path)}: ${message}`;
 }
 
+/** A string longer than this is shown cut, with its length, so a message stays one short line. */
+export const MAX_SHOWN_CHARS = 40;
+
 /** A value as a message shows it: `"text"`, `12`, `true`, `nothing`, `a map`, `a list`. */
 export function showValue(value: unknown): string {
   if (value === null || value === undefined) return 'nothing';
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string') {
+    if (value.length <= MAX_SHOWN_CHARS) return JSON.stringify(value);
+    return `${JSON.stringify(value.slice(0, MAX_SHOWN_CHARS))}... (${value.length} characters)`;
+  }
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a map';
   return String(value);
+}
+
+/** The kind of a value in words (`a number`, `a string`...), for places where the value stays unsaid. */
+export function showKind(value: unknown): string {
+  if (value === null || value === undefined) return 'nothing';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'boolean') return 'true or false';
+  if (value === '') return 'an empty string';
+  return typeof value === 'object' ? 'a map' : `a ${typeof value}`;
+}
+
+/** A key whose value is a secret: `token`, or a key ending in token, password or secret (any case). */
+export function isSecretKey(key: PathSegment): boolean {
+  return typeof key === 'string' && /(?:token|password|secret)$/i.test(key);
+}
+
+/** True when any key on the path is a secret one: the value there, and all below it, are secret. */
+export function isSecretPath(path: readonly PathSegment[]): boolean {
+  return path.some(isSecretKey);
+}
+
+/**
+ * {@link showValue} for the value at `path`; at a secret path only its kind (`a number`), never
+ * the value: a token written without quotes must not reach a log, the status or `validate`.
+ */
+export function showValueAt(path: readonly PathSegment[], value: unknown): string {
+  return isSecretPath(path) ? `${showKind(value)} (value not shown)` : showValue(value);
 }
 
 /** `a, b or c` (or `a, b and c`). */

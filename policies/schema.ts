@@ -7,7 +7,7 @@
  */
 import { Ajv } from 'ajv';
 import type { ErrorObject } from 'ajv';
-import { describePath, listWords, prefixed, showValue, suggest } from './problem.js';
+import { describePath, listWords, prefixed, showValueAt, suggest } from './problem.js';
 import type { PathSegment, Problem } from './problem.js';
 import { CACHE_SOURCES, MODES, ON_MISSING } from './types.js';
 import type { Policy } from './types.js';
@@ -219,7 +219,7 @@ function rewrite(e: ErrorObject, data: unknown): Problem | undefined {
   const where = describePath(path) || 'the top level';
   const parent = (e.parentSchema ?? {}) as { description?: string; properties?: Record<string, unknown> };
   const expected = parent.description;
-  const got = showValue(e.data);
+  const got = showValueAt(path, e.data);
   const params = e.params as Record<string, unknown>;
   const value = (message: string): Problem => ({ path, at: 'value', message: prefixed(path, message) });
   switch (e.keyword) {
@@ -263,7 +263,7 @@ function rewrite(e: ErrorObject, data: unknown): Problem | undefined {
       return value(`must list at least ${String(params.limit)} item${params.limit === 1 ? '' : 's'}`);
     case 'uniqueItems': {
       const dup = Array.isArray(e.data) ? e.data[Number(params.j)] : undefined;
-      return value(`${showValue(dup)} is listed more than once`);
+      return value(`${showValueAt(path, dup)} is listed more than once`);
     }
     default:
       return value(e.message ?? `does not match the schema (${e.keyword})`);

@@ -4,7 +4,7 @@
  * on any document and reports beside the schema's own problems without repeating them.
  */
 import { parseDuration } from './duration.js';
-import { describePath, listWords, prefixed, showValue } from './problem.js';
+import { describePath, listWords, prefixed, showValueAt } from './problem.js';
 import type { PathSegment, Problem } from './problem.js';
 import { DEFAULT_TOLERANCE } from './schema.js';
 import { BAND_NAMES, SIGNAL_NAMES } from './types.js';
@@ -42,10 +42,10 @@ export function semanticProblems(data: unknown): Problem[] {
     const v = get(data, path);
     if ((typeof v !== 'string' && typeof v !== 'number') || (opts.off === true && v === 'off')) return;
     const r = parseDuration(v);
-    if (!r.ok) add(path, `malformed duration ${showValue(v)}: ${r.reason}`);
+    if (!r.ok) add(path, `malformed duration ${showValueAt(path, v)}: ${r.reason}`);
     else if (opts.positive && r.ms === 0) {
       const hint = opts.off === true ? ' (write off to disable it)' : '';
-      add(path, `must be greater than 0${hint}, got ${showValue(v)}`);
+      add(path, `must be greater than 0${hint}, got ${showValueAt(path, v)}`);
     }
   };
 
@@ -135,7 +135,7 @@ function cgroupPathProblems(value: unknown, add: Add): void {
   const path = ['policy', 'signals', 'cache', 'cgroupPath'];
   add(
     path,
-    `must not contain ".." (write the path from the cgroup root, or an absolute path), got ${showValue(value)}`,
+    `must not contain ".." (write the path from the cgroup root, or an absolute path), got ${showValueAt(path, value)}`,
   );
 }
 
@@ -158,9 +158,14 @@ function promLoadProblems(data: unknown, path: readonly PathSegment[], add: Add)
   });
 }
 
+/** A URL as a message shows it: a password (or any user info) before the host is not repeated. */
+function showUrl(path: readonly PathSegment[], url: string): string {
+  return showValueAt(path, url.replace(/^([^/]*\/\/)[^/?#]*@/, '$1[redacted]@'));
+}
+
 function httpUrl(value: unknown, path: readonly PathSegment[], add: Add): void {
   if (typeof value === 'string' && !isHttpUrl(value))
-    add(path, `expected an http or https URL, got ${showValue(value)}`);
+    add(path, `expected an http or https URL, got ${showUrl(path, value)}`);
 }
 
 function unique(

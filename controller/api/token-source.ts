@@ -3,14 +3,13 @@
  * `POOLPILOT_API_TOKEN_FILE` (a file holding it, such as a mounted secret). No error message ever
  * contains the token or the file's content.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { MAX_TOKEN_FILE_BYTES, TOKEN_FILE_NOT_REGULAR, readLimited } from '../token-file.js';
+
+export { MAX_TOKEN_FILE_BYTES, readLimited } from '../token-file.js';
 
 /** The variables read; the caller merges flags of the same name over the environment first. */
 export const API_TOKEN_ENV = 'POOLPILOT_API_TOKEN';
 export const API_TOKEN_FILE_ENV = 'POOLPILOT_API_TOKEN_FILE';
-
-/** A token file larger than this is refused, so a wrong path such as /dev/zero cannot hang startup. */
-export const MAX_TOKEN_FILE_BYTES = 4096;
 
 /** `{}` when no token is configured, `{ token }` when one is, `{ error }` when the setting is wrong. */
 export type ApiTokenResult = { readonly token?: string } | { readonly error: string };
@@ -26,7 +25,8 @@ export type ReadLimited = (path: string, limit: number) => Buffer;
  * - `POOLPILOT_API_TOKEN_FILE`: the file's content, trimmed (a trailing newline is fine).
  * - Both set: an error. Two sources that may disagree would let one silently win and lock out
  *   the clients that use the other, so the operator is asked to keep one.
- * - Set but empty (or blank), an empty or unreadable file, a token with inner whitespace or
+ * - Set but empty (or blank), an empty or unreadable file, a FIFO or a device (never read: a
+ *   FIFO would block the start), a token with inner whitespace or
  *   characters outside visible ASCII (it could not travel in an `Authorization` header): an error,
  *   never a silent fallback to "no token".
  */
@@ -47,7 +47,8 @@ export function resolveApiToken(
   try {
     bytes = read(file, MAX_TOKEN_FILE_BYTES + 1);
   } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    const code = (err as NodeJS.ErrnoException).code;
+    const reason = code === TOKEN_FILE_NOT_REGULAR ? 'not a regular file' : (code ?? (err as Error).message);
     return { error: `${API_TOKEN_FILE_ENV}: cannot read ${file}: ${reason}` };
   }
   if (bytes.length > MAX_TOKEN_FILE_BYTES) {
@@ -64,21 +65,4 @@ function checked(token: string, where: string): ApiTokenResult {
     };
   }
   return { token };
-}
-
-/** Reads up to `limit` bytes; never more, whatever the file is. */
-export function readLimited(path: string, limit: number): Buffer {
-  const fd = openSync(path, 'r');
-  try {
-    const buffer = Buffer.alloc(limit);
-    let filled = 0;
-    while (filled < limit) {
-      const n = readSync(fd, buffer, filled, limit - filled, null);
-      if (n === 0) break;
-      filled += n;
-    }
-    return buffer.subarray(0, filled);
-  } finally {
-    closeSync(fd);
-  }
 }

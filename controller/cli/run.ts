@@ -12,12 +12,13 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { formatConfigError, loadConfigFile, loadConfigText } from '../../policies/loader.js';
+import type { LoadResult } from '../../policies/loader.js';
 import { presetPath } from '../../policies/presets.js';
 import type { Config } from '../../policies/types.js';
 import { CacheSignalProbe } from '../../probes/cache-signal.js';
 import { API_LOG_REDACT_PATHS, isLoopbackHost } from '../api/auth.js';
 import { buildServer } from '../api/server.js';
-import { resolveApiToken } from '../api/token-source.js';
+import { API_TOKEN_FILE_ENV, resolveApiToken } from '../api/token-source.js';
 import { systemClock } from '../clock.js';
 import { ConfigWatcher } from '../config-watcher.js';
 import { Controller } from '../controller.js';
@@ -26,7 +27,9 @@ import type { DemoService } from '../demo.js';
 import type { Logger } from '../logger.js';
 import type { CacheSampler } from '../loop.js';
 import { statsObserver } from '../observer.js';
+import { serviceTokenFiles } from '../service-token.js';
 import { SysinfoCacheSampler } from '../sysinfo-cache.js';
+import { looseTokenFileWarner } from '../token-file.js';
 import type { CommandIo } from './io.js';
 import { parseRunOptions } from './run-options.js';
 import type { RunOptions } from './run-options.js';
@@ -89,6 +92,12 @@ export async function runCommand(
     base: { name: 'poolpilot' },
     redact: { paths: [...API_LOG_REDACT_PATHS], censor: '[redacted]' },
   });
+  const warnLooseTokenFiles = looseTokenFileWarner(logger);
+  const apiTokenFile = env[API_TOKEN_FILE_ENV];
+  warnLooseTokenFiles([
+    ...(apiTokenFile !== undefined ? [{ path: apiTokenFile, what: API_TOKEN_FILE_ENV }] : []),
+    ...serviceTokenFiles(config.services),
+  ]);
   let state: OpenedState | undefined;
   if (options.stateDir !== undefined) {
     try {
@@ -147,7 +156,10 @@ export async function runCommand(
   controller.start();
   const stopPrinting = demo ? printTicks(controller, io) : () => undefined;
   const stopReloading = options.config
-    ? watchConfig(options.config, loadedText ?? '', controller, logger)
+    ? watchConfig(options.config, loadedText ?? '', controller, logger, (loaded) => {
+        if (loaded.ok) warnLooseTokenFiles(serviceTokenFiles(loaded.config.services));
+        return loaded;
+      })
     : () => undefined;
 
   const signal = await waitForSignal(['SIGTERM', 'SIGINT']);
@@ -192,16 +204,22 @@ export async function runCommand(
 }
 
 /** Reloads the configuration when its file changes and on SIGHUP; returns the stop function. */
-function watchConfig(file: string, loadedText: string, controller: Controller, logger: Logger): () => void {
+function watchConfig(
+  file: string,
+  loadedText: string,
+  controller: Controller,
+  logger: Logger,
+  checked: (loaded: LoadResult) => LoadResult,
+): () => void {
   const watcher = new ConfigWatcher({
     file,
-    onChange: (text) => void controller.reload(loadConfigText(text, file)),
+    onChange: (text) => void controller.reload(checked(loadConfigText(text, file))),
     onError: (err) => logger.warn({ err: err.message }, `cannot read ${file}: ${err.message}`),
   });
   watcher.start(loadedText);
   const onHup = (): void => {
     logger.info({ file }, 'SIGHUP: reloading the configuration');
-    void loadConfigFile(file).then((result) => controller.reload(result));
+    void loadConfigFile(file).then((result) => controller.reload(checked(result)));
   };
   process.on('SIGHUP', onHup);
   return () => {

@@ -1,6 +1,7 @@
 /**
  * Whole-file writes that a crash can never leave half done, and JSON reads that tell a missing
- * file from an unreadable one from a corrupt one (with where the JSON goes wrong).
+ * file from an unreadable one from a corrupt one (with where the JSON goes wrong). Both are for
+ * the state directory: no symlink is followed and only regular files are read (state-file.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { open, readdir, rename, unlink } from 'node:fs/promises';
@@ -8,6 +9,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { jsonErrorOffset, positionAt } from './json-position.js';
 import type { TextPosition } from './json-position.js';
+import { CREATE_FLAGS, READ_FLAGS, StateFileRefusedError, openRegular, readCapped } from './state-file.js';
 
 /** The stable `code` of {@link AtomicWriteError}. */
 export const ATOMIC_WRITE_FAILED = 'POOLPILOT_ATOMIC_WRITE_FAILED';
@@ -57,7 +59,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   let handle: FileHandle | undefined;
   let step: AtomicWriteStep = 'open';
   try {
-    handle = await open(temp, 'wx');
+    handle = await open(temp, CREATE_FLAGS, 0o666);
     step = 'write';
     await handle.writeFile(data);
     step = 'fsync';
@@ -121,11 +123,15 @@ export async function removeStaleTempFiles(path: string): Promise<string[]> {
   return removed;
 }
 
-/** What {@link readJsonFile} found. `message` names the file (and line:column for bad JSON). */
+/**
+ * What {@link readJsonFile} found. `message` names the file (and line:column for bad JSON).
+ * `refused`: a symlink, FIFO, device or socket, which is not read at all.
+ */
 export type JsonFileRead =
   | { readonly kind: 'ok'; readonly value: unknown; readonly bytes: number }
   | { readonly kind: 'missing' }
   | { readonly kind: 'unreadable'; readonly reason: string; readonly message: string; readonly code?: string }
+  | { readonly kind: 'refused'; readonly reason: string; readonly message: string }
   | {
       readonly kind: 'corrupt';
       readonly reason: string;
@@ -133,27 +139,39 @@ export type JsonFileRead =
       readonly position?: TextPosition;
     };
 
+/** The default of {@link ReadJsonOptions.maxBytes}. */
+export const MAX_STATE_FILE_BYTES = 16 * 1024 * 1024;
+
 export interface ReadJsonOptions {
-  /** A larger file is corrupt without being read (default 16 MiB). */
+  /** A larger file is corrupt, and no more than this is ever read of it (default 16 MiB). */
   readonly maxBytes?: number;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Reads and parses a JSON file; never throws. */
+/**
+ * Reads and parses a JSON file of the state directory; never throws. A symlink (even to a good
+ * file), a FIFO, a device or a socket is `refused` unread; a directory is `unreadable` (EISDIR).
+ */
 export async function readJsonFile(path: string, options: ReadJsonOptions = {}): Promise<JsonFileRead> {
-  const maxBytes = options.maxBytes ?? 16 * 1024 * 1024;
+  const maxBytes = options.maxBytes ?? MAX_STATE_FILE_BYTES;
   let handle: FileHandle | undefined;
   let buffer: Buffer;
   try {
-    handle = await open(path, 'r');
-    const { size } = await handle.stat();
-    if (size > maxBytes) return corrupt(path, `the file is ${size} bytes, more than the ${maxBytes} allowed`);
-    buffer = await handle.readFile();
+    const opened = await openRegular(path, READ_FLAGS);
+    handle = opened.handle;
+    if (opened.size > maxBytes) {
+      return corrupt(path, `the file is ${opened.size} bytes, more than the ${maxBytes} allowed`);
+    }
+    buffer = await readCapped(handle, maxBytes + 1);
+    if (buffer.length > maxBytes) return corrupt(path, `the file is more than the ${maxBytes} bytes allowed`);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
+    if (err instanceof StateFileRefusedError && err.kind !== 'directory') {
+      return { kind: 'refused', reason: err.reason, message: err.message };
+    }
+    const code = err instanceof StateFileRefusedError ? 'EISDIR' : (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { kind: 'missing' };
-    const reason = `cannot read: ${errorText(err)}`;
+    const reason = `cannot read: ${err instanceof StateFileRefusedError ? `${err.reason} (EISDIR)` : errorText(err)}`;
     return { kind: 'unreadable', reason, message: `${path}: ${reason}`, ...(code ? { code } : {}) };
   } finally {
     await handle?.close().catch(() => undefined);

@@ -2,7 +2,8 @@
  * The decision log on disk: settled DecisionRecords appended as JSON lines to
  * `<dir>/decisions.jsonl`, rotated by size to `decisions-<n>.jsonl` (a higher n is newer) and
  * bounded in total by deleting the oldest files. Read back on start so the decision history
- * survives a restart. A crash can tear at most the line being appended; readers skip it.
+ * survives a restart. A crash can tear at most the line being appended; readers skip it. A journal
+ * name that is not a regular file (a symlink is never followed) is moved aside and reported.
  */
 import { mkdir, rename } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
@@ -15,12 +16,15 @@ import type { Logger } from '../logger.js';
 import { errorText, syncDirectory } from './atomic-file.js';
 import {
   ACTIVE_JOURNAL,
+  MAX_JOURNAL_READ_BYTES,
   deleteOldest,
   listRotated,
   openForAppend,
   readJournal,
   rotatedName,
+  sweepJournalFiles,
 } from './journal-files.js';
+import { StateFileRefusedError, moveAside } from './state-file.js';
 import type { JournalRead } from './journal-files.js';
 
 export type { JournalRead, SkippedLine } from './journal-files.js';
@@ -37,6 +41,8 @@ export interface DecisionJournalOptions {
   readonly maxTotalBytes?: number;
   /** Lines waiting for a slow or failing disk beyond this are dropped, and counted (default 4 MiB). */
   readonly maxQueuedBytes?: number;
+  /** `readRecent` reads at most this much, all files together (default 16 MiB). */
+  readonly maxReadBytes?: number;
   /** Told about failures, at most once a minute while they last, and about skipped lines. */
   readonly logger?: Pick<Logger, 'warn'>;
   readonly clock?: Clock;
@@ -81,6 +87,7 @@ export class DecisionJournal {
   private inFlight = 0;
   private idleWaiters: Array<() => void> = [];
   private closed = false;
+  private swept: Promise<void> | undefined;
   private lastWarnAt = -Infinity;
   private counts = { appended: 0, written: 0, dropped: 0, errors: 0, rotations: 0, deletedFiles: 0 };
   private lastError: string | null = null;
@@ -162,7 +169,10 @@ export class DecisionJournal {
    * (the first ten). Never throws.
    */
   async readRecent(limit: number): Promise<JournalRead> {
-    const read = await readJournal(this.dir, limit);
+    await this.sweepOnce();
+    const read = await readJournal(this.dir, limit, {
+      maxBytes: this.options.maxReadBytes ?? MAX_JOURNAL_READ_BYTES,
+    });
     for (const s of read.skipped.slice(0, 10)) {
       this.options.logger?.warn(
         { file: s.file, line: s.line },
@@ -228,11 +238,12 @@ export class DecisionJournal {
   private async openActive(): Promise<WriteStream | undefined> {
     try {
       await mkdir(this.dir, { recursive: true });
+      await this.sweepOnce();
       if (this.nextSeq === undefined) {
         this.nextSeq = ((await listRotated(this.dir)).at(-1)?.seq ?? 0) + 1;
         await this.enforceBound();
       }
-      const { handle, size, tornTail } = await openForAppend(this.path);
+      const { handle, size, tornTail } = await this.openActiveFile();
       const stream = handle.createWriteStream({ autoClose: false });
       stream.on('error', (err) => this.onStreamError(stream, handle, err));
       this.needsNewline = tornTail;
@@ -244,6 +255,36 @@ export class DecisionJournal {
       this.fail(err, 'cannot open the journal');
       return undefined;
     }
+  }
+
+  /** The active file; one that is not a regular file is moved aside (and reported) and replaced. */
+  private async openActiveFile(): ReturnType<typeof openForAppend> {
+    try {
+      return await openForAppend(this.path);
+    } catch (err) {
+      if (!(err instanceof StateFileRefusedError)) throw err;
+      const movedTo = await moveAside(this.path, 'refused', this.clock.now());
+      this.refused(this.path, err.reason, movedTo);
+      return openForAppend(this.path);
+    }
+  }
+
+  /** Once per journal: journal names that are not regular files are moved aside, with a warning. */
+  private sweepOnce(): Promise<void> {
+    this.swept ??= sweepJournalFiles(this.dir, this.clock.now()).then((found) => {
+      for (const f of found) {
+        if (f.movedTo !== undefined) this.refused(f.path, f.reason, f.movedTo);
+        else this.fail(f.error, `refused the journal file ${f.path} (${f.reason}), and cannot move it aside`);
+      }
+    });
+    return this.swept;
+  }
+
+  private refused(path: string, reason: string, movedTo: string): void {
+    this.options.logger?.warn(
+      { file: path, reason, movedTo },
+      `refused the journal file ${path}: ${reason}; moved it to ${movedTo}`,
+    );
   }
 
   private onStreamError(stream: WriteStream, handle: FileHandle, err: Error): void {

@@ -1,13 +1,24 @@
 /**
  * The decision journal's files and reading them back: JSON lines, newest last, in
  * `decisions.jsonl` and the rotated `decisions-<n>.jsonl` (a higher n is newer), of which a crash
- * may have torn one line. Reading never throws: what cannot be read is skipped and reported.
+ * may have torn one line. Reading never throws: what cannot be read is skipped and reported. Only
+ * regular files are opened, never through a symlink, and reads are capped (state-file.ts).
  */
-import { open, readdir, readFile, stat, unlink } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
+import { lstat, readdir, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DecisionRecord, Outcome } from '../decision-log.js';
 import { errorText } from './atomic-file.js';
+import {
+  APPEND_FLAGS,
+  READ_FLAGS,
+  moveAside,
+  openRegular,
+  readCapped,
+  refusedKind,
+  refusedReason,
+} from './state-file.js';
 
 /** The file being appended to. */
 export const ACTIVE_JOURNAL = 'decisions.jsonl';
@@ -99,7 +110,7 @@ export async function deleteOldest(
   const sizes: number[] = [];
   for (const f of rotated)
     sizes.push(
-      await stat(join(dir, f.name)).then(
+      await lstat(join(dir, f.name)).then(
         (st) => st.size,
         () => 0,
       ),
@@ -122,14 +133,14 @@ export async function deleteOldest(
 
 /**
  * Opens (creating) a journal file for appending, with its size and whether it ends in a torn
- * line (no final newline), after which the next append has to start a new line.
+ * line (no final newline), after which the next append has to start a new line. Throws
+ * `StateFileRefusedError` when the name is a symlink (never followed) or not a regular file.
  */
 export async function openForAppend(
   path: string,
 ): Promise<{ handle: FileHandle; size: number; tornTail: boolean }> {
-  const handle = await open(path, 'a+');
+  const { handle, size } = await openRegular(path, APPEND_FLAGS, 0o666);
   try {
-    const { size } = await handle.stat();
     const last = Buffer.alloc(1);
     if (size > 0) await handle.read(last, 0, 1, size - 1);
     return { handle, size, tornTail: size > 0 && last[0] !== 0x0a };
@@ -145,30 +156,114 @@ export interface JournalRead {
   readonly skipped: SkippedLine[];
 }
 
+/** The default of {@link ReadJournalOptions.maxBytes}. */
+export const MAX_JOURNAL_READ_BYTES = 16 * 1024 * 1024;
+
+export interface ReadJournalOptions {
+  /**
+   * At most this many bytes are read, all files together (default 16 MiB): of a file larger than
+   * what is left, only its end (its newest lines) is read, and older files not at all.
+   */
+  readonly maxBytes?: number;
+}
+
 /**
  * The newest `limit` records in `dir`, newest first, reading the rotated files as needed. A
- * line that does not parse (a torn last line after a crash) or a file that cannot be read is
- * skipped and reported, never thrown.
+ * line that does not parse (a torn last line after a crash), a file that cannot be read or is
+ * not a regular file (a symlink is not followed) is skipped and reported, never thrown.
  */
-export async function readJournal(dir: string, limit: number): Promise<JournalRead> {
+export async function readJournal(
+  dir: string,
+  limit: number,
+  options: ReadJournalOptions = {},
+): Promise<JournalRead> {
+  let budget = options.maxBytes ?? MAX_JOURNAL_READ_BYTES;
   const records: DecisionRecord[] = [];
   const skipped: SkippedLine[] = [];
   const files = [ACTIVE_JOURNAL, ...(await listRotated(dir)).reverse().map((f) => f.name)];
   for (const name of files) {
     if (records.length >= limit) break;
     const path = join(dir, name);
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-        skipped.push({ file: path, line: 0, reason: `cannot read: ${errorText(err)}` });
-      }
+    if (budget <= 0) {
+      skipped.push({ file: path, line: 0, reason: 'not read: the journal read limit is used up' });
       continue;
     }
-    const parsed = parseJournalText(path, text, limit - records.length);
+    const read = await readTail(path, budget);
+    if (read.kind === 'missing') continue;
+    if (read.kind === 'failed') {
+      skipped.push({ file: path, line: 0, reason: read.reason });
+      continue;
+    }
+    budget -= read.bytes;
+    const label = read.cut ? `${path} (its last ${read.bytes} bytes)` : path;
+    if (read.cut) {
+      skipped.push({
+        file: path,
+        line: 0,
+        reason: `larger than the read limit: only its last ${read.bytes} bytes read`,
+      });
+    }
+    const parsed = parseJournalText(label, read.text, limit - records.length);
     records.push(...parsed.records);
     skipped.push(...parsed.skipped);
   }
   return { records, skipped };
+}
+
+type TailRead =
+  | { readonly kind: 'ok'; readonly text: string; readonly bytes: number; readonly cut: boolean }
+  | { readonly kind: 'missing' }
+  | { readonly kind: 'failed'; readonly reason: string };
+
+/** At most the last `limit` bytes of a journal file, from the start of a line. */
+async function readTail(path: string, limit: number): Promise<TailRead> {
+  let handle: FileHandle | undefined;
+  try {
+    const opened = await openRegular(path, READ_FLAGS);
+    handle = opened.handle;
+    const cut = opened.size > limit;
+    let buffer = await readCapped(handle, Math.min(opened.size, limit), cut ? opened.size - limit : 0);
+    if (cut) buffer = buffer.subarray(buffer.indexOf(0x0a) + 1); // drop the partial first line
+    return { kind: 'ok', text: buffer.toString('utf8'), bytes: buffer.length, cut };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
+    return { kind: 'failed', reason: `cannot read: ${errorText(err)}` };
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}
+
+/** A journal file that was not a regular file, and where it went (or why it could not). */
+export interface SweptFile {
+  readonly path: string;
+  readonly reason: string;
+  readonly movedTo?: string;
+  readonly error?: unknown;
+}
+
+/**
+ * Moves aside (`<name>.refused-<time>`) every journal name in `dir` that is not a regular file: a
+ * symlink (to anywhere), a directory, a FIFO... Never throws; returns what it found.
+ */
+export async function sweepJournalFiles(dir: string, now: number): Promise<SweptFile[]> {
+  let entries: Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  const swept: SweptFile[] = [];
+  for (const entry of entries) {
+    if (entry.name !== ACTIVE_JOURNAL && !ROTATED.test(entry.name)) continue;
+    const kind = refusedKind(entry);
+    if (kind === undefined) continue;
+    const path = join(dir, entry.name);
+    const reason = refusedReason(kind);
+    try {
+      swept.push({ path, reason, movedTo: await moveAside(path, 'refused', now) });
+    } catch (error) {
+      swept.push({ path, reason, error });
+    }
+  }
+  return swept;
 }

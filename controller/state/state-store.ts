@@ -2,7 +2,7 @@
  * `<dir>/state.json`: the last targets, overrides and pause, written atomically and restored on
  * start, so that a restarted controller neither resets its pools to base nor forgets an override.
  */
-import { access, mkdir, rename } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { systemClock } from '../clock.js';
 import type { Clock } from '../clock.js';
@@ -15,6 +15,8 @@ import {
   writeFileAtomic,
 } from './atomic-file.js';
 import { checkStateDocument, formatStateDocument, shiftTimers } from './state-document.js';
+import { moveAside } from './state-file.js';
+import type { AsideTag } from './state-file.js';
 import type { ControllerState } from './state-document.js';
 
 export type { ControllerState } from './state-document.js';
@@ -50,7 +52,10 @@ export type StateLoad =
     }
   | {
       readonly kind: 'corrupt';
-      /** Where the bad file now is; nothing of it is lost. */
+      /**
+       * Where the bad file now is (`state.json.corrupt-<time>`, or `state.json.refused-<time>`
+       * for a symlink, FIFO, device or socket, which is never read); nothing of it is lost.
+       */
       readonly movedTo: string;
       /** What is wrong and where, e.g. `/var/lib/poolpilot/state.json:3:7: invalid JSON: ...`. */
       readonly reason: string;
@@ -108,7 +113,8 @@ export class StateStore {
    * Reads the state a previous run left. Creates the directory when missing and removes the
    * temporary files a killed write left. Overrides whose `until` is past are dropped (they are
    * wall-clock times); rule timers are moved by the downtime (see `shiftTimers`). A file
-   * that is not a valid state (or cannot be read) is renamed to `state.json.corrupt-<time>` and
+   * that is not a valid state (or cannot be read) is renamed to `state.json.corrupt-<time>`, one
+   * that is not a regular file (a symlink is never followed) to `state.json.refused-<time>`, and
    * the store starts clean. Throws {@link StateStoreError} only when the directory is unusable.
    */
   async load(): Promise<StateLoad> {
@@ -127,9 +133,10 @@ export class StateStore {
     await removeStaleTempFiles(this.path);
     const read = await readJsonFile(this.path);
     if (read.kind === 'missing') return { kind: 'fresh' };
-    if (read.kind !== 'ok') return this.moveAside(read.message);
+    if (read.kind === 'refused') return this.moveAside(read.message, 'refused');
+    if (read.kind !== 'ok') return this.moveAside(read.message, 'corrupt');
     const checked = checkStateDocument(read.value);
-    if (!checked.ok) return this.moveAside(`${this.path}: ${checked.reason}`);
+    if (!checked.ok) return this.moveAside(`${this.path}: ${checked.reason}`, 'corrupt');
     const { document } = checked;
     const now = this.clock.now();
     const overrides = Object.fromEntries(Object.entries(document.overrides).filter(([, o]) => o.until > now));
@@ -215,12 +222,10 @@ export class StateStore {
     }
   }
 
-  private async moveAside(reason: string): Promise<StateLoad> {
-    const stamp = new Date(this.clock.now()).toISOString().replace(/:/g, '-');
-    let movedTo = `${this.path}.corrupt-${stamp}`;
-    for (let n = 2; await exists(movedTo); n++) movedTo = `${this.path}.corrupt-${stamp}-${n}`;
+  private async moveAside(reason: string, tag: AsideTag): Promise<StateLoad> {
+    let movedTo: string;
     try {
-      await rename(this.path, movedTo);
+      movedTo = await moveAside(this.path, tag, this.clock.now());
       await syncDirectory(this.options.dir);
     } catch (err) {
       throw new StateStoreError(this.path, `${reason}; and it cannot be moved aside: ${errorText(err)}`, {
@@ -234,13 +239,4 @@ export class StateStore {
 /** What a write stores apart from its time, to tell an unchanged state. */
 function bodyOf(state: ControllerState): string {
   return JSON.stringify([state.decisionState, state.overrides, state.paused]);
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,7 +58,16 @@ describe('resolveApiToken', () => {
   it('refuses a file over the size limit without reading it all', () => {
     const big = file('big', 'a'.repeat(MAX_TOKEN_FILE_BYTES + 10));
     assert.match(errorOf(resolveApiToken({ POOLPILOT_API_TOKEN_FILE: big })), /larger than 4096 bytes/);
-    assert.match(errorOf(resolveApiToken({ POOLPILOT_API_TOKEN_FILE: '/dev/zero' })), /larger than/);
+  });
+
+  it('refuses a device or a FIFO unread: the start neither grows nor hangs', () => {
+    assert.equal(
+      errorOf(resolveApiToken({ POOLPILOT_API_TOKEN_FILE: '/dev/zero' })),
+      'POOLPILOT_API_TOKEN_FILE: cannot read /dev/zero: not a regular file',
+    );
+    const fifo = join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]); // opening it for reading would wait for a writer for ever
+    assert.match(errorOf(resolveApiToken({ POOLPILOT_API_TOKEN_FILE: fifo })), /fifo: not a regular file$/);
   });
 
   it('refuses a token that could not travel in a header, without quoting it', () => {

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { DecisionJournal } from '../../controller/state/decision-journal.js';
-import type { DecisionJournalOptions } from '../../controller/state/decision-journal.js';
+import type { DecisionJournalOptions, JournalStats } from '../../controller/state/decision-journal.js';
 import { sampleRecord, tempDir } from './fixtures.js';
 
 describe('DecisionJournal', () => {
@@ -168,23 +169,23 @@ describe('DecisionJournal', () => {
     assert.match(warnings[0] ?? '', /journal queue full/);
   });
 
-  const noFull = !existsSync('/dev/full') && 'no /dev/full here';
-  it(
-    'never throws when the disk fails: counts, warns once, and flush resolves',
-    { skip: noFull },
-    async () => {
-      await symlink('/dev/full', join(dir, 'decisions.jsonl')); // every write: ENOSPC
-      const j = journal();
-      for (const id of ids(5)) j.append(sampleRecord(id));
-      assert.equal(await j.flush(), true);
-      assert.equal(j.stats.written, 0);
-      assert.equal(j.stats.dropped, 5);
-      assert.ok(j.stats.errors >= 1);
-      assert.match(j.stats.lastError ?? '', /ENOSPC/);
-      assert.equal(warnings.length, 1);
-      await j.close();
-    },
-  );
+  it('never throws when the disk fails: counts, warns once, and flush resolves', async () => {
+    // A child under `ulimit -f 0`: every write fails with EFBIG, as on a full disk.
+    const child = fileURLToPath(new URL('./disk-full-child.js', import.meta.url));
+    const proc = spawn('/bin/sh', ['-c', 'ulimit -f 0 && exec "$0" "$@"', process.execPath, child, dir]);
+    let out = '';
+    proc.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    proc.stderr.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    const code = await new Promise((resolve) => proc.once('close', resolve));
+    assert.equal(code, 0, out);
+    const result = JSON.parse(out) as { flushed: boolean; stats: JournalStats; warnings: string[] };
+    assert.equal(result.flushed, true);
+    assert.equal(result.stats.written, 0);
+    assert.equal(result.stats.dropped, 5);
+    assert.ok(result.stats.errors >= 1);
+    assert.match(result.stats.lastError ?? '', /EFBIG/);
+    assert.equal(result.warnings.length, 1);
+  });
 
   it('keeps lines queued while the directory cannot be opened, and writes them once it can', async () => {
     const blocked = join(dir, 'state');
