@@ -8,6 +8,11 @@ import type { ServiceSpec } from '../policies/types.js';
 export async function serviceToken(spec: ServiceSpec): Promise<string | undefined> {
   if (spec.token !== undefined) return spec.token;
   if (spec.tokenFile === undefined) return undefined;
-  const text = await readFile(spec.tokenFile, 'utf8');
+  return readTokenFile(spec.tokenFile);
+}
+
+/** A token file's content, trimmed (a Secret mounted as a file ends with a newline). */
+export async function readTokenFile(path: string): Promise<string> {
+  const text = await readFile(path, 'utf8');
   return text.trim();
 }
