@@ -120,6 +120,13 @@ export const behaviours: Readonly<Record<string, Behaviour>> = {
     socket.end(head(`500 ${SECRET}`, { 'content-length': SECRET.length }) + SECRET);
   },
   'echo-encoding': json('{}', { 'content-encoding': SECRET }),
+  // Not HTTP: the parser's own error, never the bytes it choked on.
+  'echo-head': (socket) => {
+    socket.end(`HTTP/1.1 200 OK\r\n${SECRET} ${SECRET}\r\n\r\n`);
+  },
+  'echo-statusline': (socket) => {
+    socket.end(`HTTP/1.1 ${SECRET}\r\ncontent-length: 0\r\n\r\n`);
+  },
   'echo-prometheus': (socket) => {
     const body = `# TYPE ${SECRET.replace('-', '_')} gauge\n${SECRET} 1\n`;
     socket.end(head('200 OK', { 'content-type': 'text/plain', 'content-length': body.length }) + body);

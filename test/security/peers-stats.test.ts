@@ -87,6 +87,8 @@ describe('stats fetch against a hostile service', () => {
     'echo-service',
     'echo-status',
     'echo-encoding',
+    'echo-head',
+    'echo-statusline',
   ]) {
     it(`no reason quotes what the peer sent (${mode})`, async () => {
       const result = await stats(mode);
