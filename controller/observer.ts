@@ -5,11 +5,11 @@
  */
 import { fetchPrometheusLoad, PromLoadEvaluator } from '../probes/prometheus-load.js';
 import { fetchServiceStats, loadFromStats } from '../probes/service-load.js';
-import type { Config, ServiceSpec } from '../policies/types.js';
+import type { Config, PromLoadSpec, ServiceSpec } from '../policies/types.js';
 import { systemClock } from './clock.js';
 import type { Clock } from './clock.js';
 import type { ServiceObservation, ServiceObserver } from './loop.js';
-import { serviceToken } from './service-token.js';
+import { readTokenFile, serviceToken } from './service-token.js';
 
 export interface StatsObserverOptions {
   readonly clock?: Clock;
@@ -40,7 +40,7 @@ export function statsObserver(options: StatsObserverOptions = {}): ServiceObserv
     const [stats, prom] = await Promise.all([
       fetchServiceStats(service.url, { timeoutMs, clock, ...auth }),
       prometheus && evaluator
-        ? fetchPrometheusLoad(prometheus, evaluator, { timeoutMs, clock, ...auth })
+        ? scrape(service, prometheus, evaluator, token, { timeoutMs, clock })
         : undefined,
     ]);
     if (!stats.ok) return { ok: false, at: clock.now(), reason: stats.reason, capacities: {} };
@@ -78,4 +78,34 @@ export function statsObserver(options: StatsObserverOptions = {}): ServiceObserv
     const loadSources = Object.fromEntries(sources);
     return { ...base, load: Math.max(...values), loadSources, ...loadReason };
   };
+}
+
+/**
+ * Scrapes a service's Prometheus page with the token that belongs there: the endpoint's own
+ * `tokenFile`, else the service's token when the page has the service's origin, else none (the
+ * service's token never leaves for another host or port).
+ */
+async function scrape(
+  service: ServiceSpec,
+  spec: PromLoadSpec,
+  evaluator: PromLoadEvaluator,
+  serviceTok: string | undefined,
+  options: { readonly timeoutMs: number; readonly clock: Clock },
+): ReturnType<typeof fetchPrometheusLoad> {
+  let token: string | undefined;
+  if (spec.tokenFile !== undefined) {
+    try {
+      token = await readTokenFile(spec.tokenFile);
+    } catch (err) {
+      return { ok: false, code: 'unreachable', reason: `token file: ${(err as Error).message}` };
+    }
+  } else if (sameOrigin(spec.url, service.url)) token = serviceTok;
+  return fetchPrometheusLoad(spec, evaluator, { ...options, ...(token !== undefined ? { token } : {}) });
+}
+
+/** Same scheme, host and port (default ports made explicit by the URL parser). */
+export function sameOrigin(a: string, b: string): boolean {
+  if (!URL.canParse(a) || !URL.canParse(b)) return false;
+  const origin = new URL(a).origin;
+  return origin !== 'null' && origin === new URL(b).origin;
 }

@@ -55,7 +55,15 @@ function toService(s: RawService): ServiceSpec {
     ...(s.token !== undefined ? { token: s.token } : {}),
     ...(s.tokenFile !== undefined ? { tokenFile: s.tokenFile } : {}),
     ...(prometheus !== undefined
-      ? { load: { prometheus: { url: prometheus.url, terms: prometheus.terms.map(toTerm) } } }
+      ? {
+          load: {
+            prometheus: {
+              url: prometheus.url,
+              ...(prometheus.tokenFile !== undefined ? { tokenFile: prometheus.tokenFile } : {}),
+              terms: prometheus.terms.map(toTerm),
+            },
+          },
+        }
       : {}),
     pools: s.pools.map((pool) => ({ name: pool.name, base: pool.base, min: pool.min, max: pool.max })),
   };

@@ -46,7 +46,11 @@ export interface RawPool {
 }
 /** A service's `load` block as written; its terms already have the typed shape. */
 export interface RawServiceLoad {
-  readonly prometheus: { readonly url: string; readonly terms: readonly PromLoadTerm[] };
+  readonly prometheus: {
+    readonly url: string;
+    readonly tokenFile?: string;
+    readonly terms: readonly PromLoadTerm[];
+  };
 }
 export interface RawService {
   readonly name: string;

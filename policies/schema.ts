@@ -126,6 +126,7 @@ const serviceLoad = strict(
     prometheus: strict(
       {
         url: { description: 'an http or https URL', type: 'string' },
+        tokenFile: { description: 'a file path', type: 'string', minLength: 1 },
         terms: { type: 'array', minItems: 1, items: promTerm },
       },
       ['url', 'terms'],

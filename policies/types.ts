@@ -98,6 +98,11 @@ export interface PromLoadTerm {
 export interface PromLoadSpec {
   /** Where the Prometheus text is served, e.g. http://127.0.0.1:2112/metrics. */
   readonly url: string;
+  /**
+   * The bearer token for this endpoint, read at each scrape. Without it the service's own token
+   * is sent only when `url` has the service's origin (scheme, host and port), never elsewhere.
+   */
+  readonly tokenFile?: string;
   readonly terms: readonly PromLoadTerm[];
 }
 

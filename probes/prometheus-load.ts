@@ -6,7 +6,8 @@
  */
 import { getWithDeadline } from './http-get.js';
 import { systemClock } from '../controller/clock.js';
-import { MAX_EXPOSITION_BYTES, parseFloatToken, parsePromText } from './prometheus-text.js';
+import { parsePromTextSliced } from './prometheus-sliced.js';
+import { MAX_EXPOSITION_BYTES, MAX_EXPOSITION_SAMPLES, parseFloatToken } from './prometheus-text.js';
 import type { Clock } from '../controller/clock.js';
 import type { PromLoadSpec, PromLoadTerm } from '../policies/types.js';
 import type { MetricFamily, MetricType, PromSample } from './prometheus-text.js';
@@ -195,7 +196,7 @@ function mergeBuckets(samples: readonly PromSample[], metric: string): readonly 
   const series = new Set<string>();
   for (const s of samples) {
     const le = parseFloatToken(s.labels.le ?? '');
-    if (Number.isNaN(le)) return `${metric}_bucket has a bad le label "${s.labels.le ?? ''}"`;
+    if (Number.isNaN(le)) return `${metric}_bucket has a bad le label`;
     const others = Object.keys(s.labels).filter((k) => k !== 'le');
     series.add(JSON.stringify(others.sort().map((k) => [k, s.labels[k]])));
     const slot = byLe.get(le) ?? { count: 0, series: 0 };
@@ -275,13 +276,23 @@ export interface FetchPromLoadOptions {
   readonly token?: string;
   /** Aborts the request early (e.g. at shutdown). */
   readonly signal?: AbortSignal;
-  /** Refuses larger bodies, counted after decompression (default {@link MAX_EXPOSITION_BYTES}). */
+  /** Refuses larger bodies (default {@link MAX_EXPOSITION_BYTES}); compressed answers are refused. */
   readonly maxBytes?: number;
+  /** Refuses a page with more samples (default {@link MAX_EXPOSITION_SAMPLES}). */
+  readonly maxSamples?: number;
 }
 
 /** Why a fetch gave no load, as a stable code; `reason` is the human text. */
 export type PromLoadFailure =
-  'unreachable' | 'timeout' | 'aborted' | 'http' | 'too-large' | 'bad-text' | 'no-load';
+  | 'unreachable'
+  | 'timeout'
+  | 'aborted'
+  | 'http'
+  | 'redirect'
+  | 'encoding'
+  | 'too-large'
+  | 'bad-text'
+  | 'no-load';
 
 /** A load with its terms and when it was read, or why there is none. */
 export type PromLoadResult =
@@ -303,10 +314,11 @@ export type PromLoadResult =
     };
 
 /**
- * `GET spec.url` with `Accept: text/plain;version=0.0.4`, parses the text and evaluates the
- * spec's terms with `evaluator` (one per service: it holds the previous histogram buckets; a
+ * `GET spec.url` with `Accept: text/plain;version=0.0.4` within the deadline and `maxBytes`,
+ * following no redirect; parses the text in slices that leave the event loop free, and evaluates
+ * the spec's terms with `evaluator` (one per service: it holds the previous histogram buckets; a
  * failed scrape leaves it untouched). Never throws or rejects: every failure is
- * `{ ok: false, code, reason }`, the reason naming the URL.
+ * `{ ok: false, code, reason }`, the reason naming the URL and never quoting the page.
  */
 export async function fetchPrometheusLoad(
   spec: PromLoadSpec,
@@ -316,53 +328,30 @@ export async function fetchPrometheusLoad(
   const url = spec.url;
   if (!URL.canParse(url)) return { ok: false, code: 'unreachable', reason: `unreachable: bad URL "${url}"` };
   const maxBytes = options.maxBytes ?? MAX_EXPOSITION_BYTES;
-  const get = {
-    accept: 'text/plain;version=0.0.4',
-    timeoutMs: options.timeoutMs,
-    ...(options.token !== undefined ? { token: options.token } : {}),
-    ...(options.signal !== undefined ? { signal: options.signal } : {}),
-  };
-  return getWithDeadline(url, get, async (res): Promise<PromLoadResult> => {
-    if (!res.ok) {
-      await res.body?.cancel();
-      const hint = res.status === 401 || res.status === 403 ? ' (bad or missing token)' : '';
-      const status = res.statusText === '' ? `${res.status}` : `${res.status} ${res.statusText}`;
-      return { ok: false, code: 'http', status: res.status, reason: `HTTP ${status} from ${url}${hint}` };
-    }
-    const text = await readCapped(res, maxBytes);
-    if (text === undefined)
-      return { ok: false, code: 'too-large', reason: `${url} sent more than the ${maxBytes}-byte limit` };
-    const parsed = parsePromText(text, { maxBytes });
+  try {
+    const got = await getWithDeadline(url, {
+      accept: 'text/plain;version=0.0.4',
+      timeoutMs: options.timeoutMs,
+      maxBytes,
+      what: 'Prometheus page',
+      ...(options.token !== undefined ? { token: options.token } : {}),
+      ...(options.signal !== undefined ? { signal: options.signal } : {}),
+    });
+    if (!got.ok) return got;
+    const parsed = await parsePromTextSliced(got.body.toString('utf8'), {
+      maxBytes,
+      maxSamples: options.maxSamples ?? MAX_EXPOSITION_SAMPLES,
+    });
     if (!parsed.ok)
-      return { ok: false, code: 'bad-text', reason: `bad Prometheus text from ${url}: ${parsed.reason}` };
+      return { ok: false, code: 'bad-text', reason: `bad Prometheus text from ${url}: ${parsed.problem}` };
     const at = (options.clock ?? systemClock).now();
     const evaluation = evaluator.evaluate(spec.terms, parsed.families);
     const { load, terms, reason } = evaluation;
     if (load === undefined)
       return { ok: false, code: 'no-load', reason: `${url}: ${reason ?? 'no load'}`, terms };
     return reason === undefined ? { ok: true, load, terms, at } : { ok: true, load, terms, at, reason };
-  });
-}
-
-/** The body as UTF-8 text, or undefined (and the stream cancelled) past `maxBytes`. */
-async function readCapped(res: Response, maxBytes: number): Promise<string | undefined> {
-  if (Number(res.headers.get('content-length') ?? 0) > maxBytes) {
-    await res.body?.cancel();
-    return undefined;
+  } catch {
+    // Not expected (every step above returns its failures); a probe never throws out of collect.
+    return { ok: false, code: 'unreachable', reason: `unreachable: ${url}: unexpected error` };
   }
-  if (res.body === null) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

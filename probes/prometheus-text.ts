@@ -4,6 +4,7 @@
  * One pass over the text, a hand-written scanner per line and no backtracking regex over
  * unbounded input, so the time is linear in the size of the input.
  */
+import { LineError, Scanner, lineError } from './prometheus-scanner.js';
 
 /** The largest exposition accepted, in UTF-8 bytes (a Go service's runtime metrics are ~10 KiB). */
 export const MAX_EXPOSITION_BYTES = 4 * 1024 * 1024;
@@ -43,15 +44,38 @@ export type PromTextParse =
   | { readonly ok: true; readonly families: ReadonlyMap<string, MetricFamily> }
   | {
       readonly ok: false;
-      /** Human text, `line N: ...` when a line is at fault. */
+      /** Human text, `line N: ...` when a line is at fault; quotes the text at fault. */
       readonly reason: string;
+      /** The same without any text from the input: safe to show to whoever reads status. */
+      readonly problem: string;
       /** 1-based number of the offending line; absent when the input as a whole is refused. */
       readonly line?: number;
     };
 
+/** The most samples (series) an exposition may hold (a Go service's runtime metrics are ~300). */
+export const MAX_EXPOSITION_SAMPLES = 10_000;
+
+/**
+ * The most labels one sample may carry (real series carry under 20). Bounds the work of a single
+ * line, which the sliced parser cannot interrupt: 300,000 labels on one line took ~2 s.
+ */
+export const MAX_SAMPLE_LABELS = 128;
+
+/**
+ * The longest line accepted, in characters. One line is parsed in one go, so this bounds how long
+ * the parser holds the loop between two slices (a 4 MiB line of escapes took ~1 s).
+ */
+export const MAX_LINE_LENGTH = 64 * 1024;
+
 export interface PromTextParseOptions {
   /** Refuse larger inputs (default {@link MAX_EXPOSITION_BYTES}). */
   readonly maxBytes?: number;
+  /** Refuse an input with more samples (default {@link MAX_EXPOSITION_SAMPLES}). */
+  readonly maxSamples?: number;
+  /** Refuse a sample with more labels (default {@link MAX_SAMPLE_LABELS}). */
+  readonly maxLabels?: number;
+  /** Refuse a longer line (default {@link MAX_LINE_LENGTH}). */
+  readonly maxLineLength?: number;
 }
 
 interface FamilyBuilder {
@@ -62,54 +86,108 @@ interface FamilyBuilder {
   readonly samples: PromSample[];
 }
 
-/** Thrown inside the parser only, to stop at the first bad line. */
-class LineError extends Error {}
-
 /**
  * Parses an exposition into families in order of first appearance. Fails on the first bad line,
  * naming it: a bad name, an unknown escape in a label value (only `\\`, `\"`, `\n` exist), a
  * duplicate label, a missing or malformed value or timestamp, a float out of range (as Go's
  * ParseFloat), a second `# TYPE` or `# HELP` for a name, a `# TYPE` after the family's samples, a
- * histogram bucket without `le`, a summary sample without `quantile`, or the same series twice.
+ * histogram bucket without `le`, a summary sample without `quantile`, or the same series twice;
+ * and on a sample past `maxSamples`.
  * Tolerated as Prometheus' own scraper does: blank lines, other `#` comments, blanks and tabs
  * between tokens, a trailing comma in a label set, a family split into several groups (merged),
  * and, beyond the format, a `\r` before each newline and a last line without a newline.
  */
 export function parsePromText(text: string, options: PromTextParseOptions = {}): PromTextParse {
-  const maxBytes = options.maxBytes ?? MAX_EXPOSITION_BYTES;
-  // text.length (UTF-16 units) never exceeds the UTF-8 byte count, so this skips most counting.
-  if (text.length > maxBytes || Buffer.byteLength(text, 'utf8') > maxBytes) {
-    return { ok: false, reason: `exposition larger than the ${maxBytes}-byte limit` };
-  }
-  const families = new Map<string, FamilyBuilder>();
-  const series = new Set<string>();
-  let lineNo = 0;
-  let start = 0;
-  try {
-    while (start < text.length) {
-      lineNo++;
-      let end = text.indexOf('\n', start);
-      if (end === -1) end = text.length;
-      let line = text.slice(start, end);
-      if (line.endsWith('\r')) line = line.slice(0, -1);
-      start = end + 1;
-      const scan = new Scanner(line);
-      scan.skipBlanks();
-      if (scan.done()) continue;
-      if (scan.peek() === '#') metadata(scan, families);
-      else sample(scan, families, series);
+  const parser = new PromTextParser(text, options);
+  parser.step(Infinity);
+  return parser.result();
+}
+
+/**
+ * {@link parsePromText} in steps of a few lines, so a caller can give the event loop back between
+ * steps (see `parsePromTextSliced`): `step(n)` until it returns true, then `result()`.
+ */
+export class PromTextParser {
+  private readonly families = new Map<string, FamilyBuilder>();
+  private readonly series = new Set<string>();
+  private readonly maxSamples: number;
+  private readonly maxLabels: number;
+  private readonly maxLineLength: number;
+  private lineNo = 0;
+  private start = 0;
+  private samples = 0;
+  private failure: PromTextParse | undefined;
+
+  constructor(
+    private readonly text: string,
+    options: PromTextParseOptions = {},
+  ) {
+    const maxBytes = options.maxBytes ?? MAX_EXPOSITION_BYTES;
+    this.maxSamples = options.maxSamples ?? MAX_EXPOSITION_SAMPLES;
+    this.maxLabels = options.maxLabels ?? MAX_SAMPLE_LABELS;
+    this.maxLineLength = options.maxLineLength ?? MAX_LINE_LENGTH;
+    // text.length (UTF-16 units) never exceeds the UTF-8 byte count, so this skips most counting.
+    if (text.length > maxBytes || Buffer.byteLength(text, 'utf8') > maxBytes) {
+      const reason = `exposition larger than the ${maxBytes}-byte limit`;
+      this.failure = { ok: false, reason, problem: reason };
     }
-  } catch (err) {
-    if (err instanceof LineError)
-      return { ok: false, line: lineNo, reason: `line ${lineNo}: ${err.message}` };
-    throw err;
   }
-  const out = new Map<string, MetricFamily>();
-  for (const [name, f] of families) {
-    const family: MetricFamily = { name, type: f.type, samples: f.samples };
-    out.set(name, f.help === undefined ? family : { ...family, help: f.help });
+
+  /** Parses up to `lines` more lines; true once the text is done (parsed or refused). */
+  step(lines: number): boolean {
+    const { text } = this;
+    try {
+      for (let n = 0; n < lines; n++) {
+        if (this.failure !== undefined || this.start >= text.length) return true;
+        this.lineNo++;
+        let end = text.indexOf('\n', this.start);
+        if (end === -1) end = text.length;
+        if (end - this.start > this.maxLineLength) {
+          const problem = `line ${this.lineNo}: longer than ${this.maxLineLength} characters (the limit)`;
+          this.failure = { ok: false, line: this.lineNo, reason: problem, problem };
+          return true;
+        }
+        let line = text.slice(this.start, end);
+        if (line.endsWith('\r')) line = line.slice(0, -1);
+        this.start = end + 1;
+        const scan = new Scanner(line);
+        scan.skipBlanks();
+        if (scan.done()) continue;
+        if (scan.peek() === '#') {
+          metadata(scan, this.families);
+          continue;
+        }
+        if (++this.samples > this.maxSamples) {
+          const problem = `more than ${this.maxSamples} samples (the limit)`;
+          this.failure = { ok: false, line: this.lineNo, reason: problem, problem };
+          return true;
+        }
+        sample(scan, this.families, this.series, this.maxLabels);
+      }
+    } catch (err) {
+      if (!(err instanceof LineError)) throw err;
+      const line = this.lineNo;
+      this.failure = {
+        ok: false,
+        line,
+        reason: `line ${line}: ${err.message}`,
+        problem: `line ${line}: ${err.problem}`,
+      };
+      return true;
+    }
+    return this.failure !== undefined || this.start >= text.length;
   }
-  return { ok: true, families: out };
+
+  /** The outcome; call once {@link step} has returned true. */
+  result(): PromTextParse {
+    if (this.failure !== undefined) return this.failure;
+    const out = new Map<string, MetricFamily>();
+    for (const [name, f] of this.families) {
+      const family: MetricFamily = { name, type: f.type, samples: f.samples };
+      out.set(name, f.help === undefined ? family : { ...family, help: f.help });
+    }
+    return { ok: true, families: out };
+  }
 }
 
 /** `# HELP name text`, `# TYPE name type`, or any other comment (ignored). */
@@ -120,56 +198,66 @@ function metadata(scan: Scanner, families: Map<string, FamilyBuilder>): void {
   if (keyword !== 'HELP' && keyword !== 'TYPE') return;
   scan.skipBlanks();
   const name = scan.metricName();
-  if (name === '') throw new LineError(`# ${keyword} needs a metric name, got ${scan.show()}`);
-  if (!scan.done() && !scan.atBlank()) throw new LineError(`bad character ${scan.show()} in metric name`);
+  if (name === '') {
+    const got = scan.show();
+    throw keyword === 'HELP'
+      ? lineError`# HELP needs a metric name, got ${got}`
+      : lineError`# TYPE needs a metric name, got ${got}`;
+  }
+  if (!scan.done() && !scan.atBlank()) throw lineError`bad character ${scan.show()} in metric name`;
   scan.skipBlanks();
   const family = families.get(name) ?? newFamily(families, name);
   if (keyword === 'HELP') {
-    if (family.help !== undefined) throw new LineError(`second # HELP line for ${name}`);
+    if (family.help !== undefined) throw lineError`second # HELP line for ${name}`;
     family.help = unescapeHelp(scan.rest().trimEnd());
     return;
   }
   const word = scan.token().toLowerCase();
   const type = METRIC_TYPES.find((t) => t === word);
-  if (type === undefined) throw new LineError(`unknown metric type "${word}" for ${name}`);
+  if (type === undefined) throw lineError`unknown metric type "${word}" for ${name}`;
   scan.skipBlanks();
-  if (!scan.done()) throw new LineError(`unexpected ${scan.show()} after # TYPE ${name} ${type}`);
-  if (family.typed) throw new LineError(`second # TYPE line for ${name}`);
-  if (family.samples.length > 0) throw new LineError(`# TYPE line for ${name} after its samples`);
+  if (!scan.done()) throw lineError`unexpected ${scan.show()} after # TYPE ${name} ${type}`;
+  if (family.typed) throw lineError`second # TYPE line for ${name}`;
+  if (family.samples.length > 0) throw lineError`# TYPE line for ${name} after its samples`;
   family.type = type;
   family.typed = true;
 }
 
-function sample(scan: Scanner, families: Map<string, FamilyBuilder>, series: Set<string>): void {
+function sample(
+  scan: Scanner,
+  families: Map<string, FamilyBuilder>,
+  series: Set<string>,
+  maxLabels: number,
+): void {
   const name = scan.metricName();
-  if (name === '') throw new LineError(`expected a metric name, got ${scan.show()}`);
+  if (name === '') throw lineError`expected a metric name, got ${scan.show()}`;
   if (!scan.done() && !scan.atBlank() && scan.peek() !== '{')
-    throw new LineError(`bad character ${scan.show()} after metric name ${name}`);
+    throw lineError`bad character ${scan.show()} after metric name ${name}`;
   const labels: Record<string, string> = {};
   scan.skipBlanks();
-  if (scan.peek() === '{') labelSet(scan, labels);
+  if (scan.peek() === '{') labelSet(scan, labels, maxLabels);
   scan.skipBlanks();
   const valueText = scan.token();
-  if (valueText === '') throw new LineError(`missing value for ${name}`);
+  if (valueText === '') throw lineError`missing value for ${name}`;
   const value = parseValue(valueText, name);
   scan.skipBlanks();
   let timestampMs: number | undefined;
   if (!scan.done()) {
     timestampMs = parseTimestamp(scan.token(), name);
     scan.skipBlanks();
-    if (!scan.done()) throw new LineError(`unexpected ${scan.show()} after the timestamp of ${name}`);
+    if (!scan.done()) throw lineError`unexpected ${scan.show()} after the timestamp of ${name}`;
   }
   const family = familyOf(families, name);
   const labelNames = Object.keys(labels).sort();
   if (family.type === 'histogram') {
-    if (name === family.name) throw new LineError(`histogram ${name} has a sample without a suffix`);
+    if (name === family.name) throw lineError`histogram ${name} has a sample without a suffix`;
     if (name.endsWith('_bucket')) needFloatLabel(labels, 'le', name);
   }
   if (family.type === 'summary' && name === family.name) needFloatLabel(labels, 'quantile', name);
   // An empty label value is the same as no label (Prometheus' data model).
   const set = labelNames.filter((l) => labels[l] !== '').map((l) => `${l}=${JSON.stringify(labels[l])}`);
   const key = `${name}{${set.join(',')}}`;
-  if (series.has(key)) throw new LineError(`duplicate series ${key}`);
+  if (series.has(key)) throw lineError`duplicate series ${key}`;
   series.add(key);
   family.samples.push(
     timestampMs === undefined ? { name, labels, value } : { name, labels, value, timestampMs },
@@ -177,25 +265,29 @@ function sample(scan: Scanner, families: Map<string, FamilyBuilder>, series: Set
 }
 
 /** `{a="1", b="x\"y",}` into `labels`; the scanner is on the `{`. */
-function labelSet(scan: Scanner, labels: Record<string, string>): void {
+function labelSet(scan: Scanner, labels: Record<string, string>, maxLabels: number): void {
   scan.next();
-  for (;;) {
+  for (let n = 0; ; n++) {
+    if (n >= maxLabels) {
+      const message = `more than ${maxLabels} labels on one sample (the limit)`;
+      throw new LineError(message, message);
+    }
     scan.skipBlanks();
     if (scan.peek() === '}') break;
     const label = scan.labelName();
-    if (label === '') throw new LineError(`expected a label name or '}', got ${scan.show()}`);
+    if (label === '') throw lineError`expected a label name or '}', got ${scan.show()}`;
     scan.skipBlanks();
-    if (scan.next() !== '=') throw new LineError(`expected '=' after label ${label}`);
+    if (scan.next() !== '=') throw lineError`expected '=' after label ${label}`;
     scan.skipBlanks();
-    if (scan.next() !== '"') throw new LineError(`expected '"' to open the value of label ${label}`);
+    if (scan.next() !== '"') throw lineError`expected '"' to open the value of label ${label}`;
     const value = scan.quoted(label);
-    if (Object.hasOwn(labels, label)) throw new LineError(`duplicate label ${label}`);
+    if (Object.hasOwn(labels, label)) throw lineError`duplicate label ${label}`;
     // defineProperty: a label named __proto__ becomes an own property, not the prototype.
     Object.defineProperty(labels, label, { value, enumerable: true, writable: true, configurable: true });
     scan.skipBlanks();
     const c = scan.next();
     if (c === '}') return;
-    if (c !== ',') throw new LineError(`expected ',' or '}' after the value of label ${label}`);
+    if (c !== ',') throw lineError`expected ',' or '}' after the value of label ${label}`;
   }
   scan.next();
 }
@@ -216,11 +308,14 @@ function newFamily(families: Map<string, FamilyBuilder>, name: string): FamilyBu
   return family;
 }
 
-function needFloatLabel(labels: Record<string, string>, label: string, name: string): void {
+function needFloatLabel(labels: Record<string, string>, label: 'le' | 'quantile', name: string): void {
   const text = labels[label];
-  if (text === undefined) throw new LineError(`${name} has no ${label} label`);
+  if (text === undefined)
+    throw label === 'le' ? lineError`${name} has no le label` : lineError`${name} has no quantile label`;
   if (Number.isNaN(parseFloatToken(text)) && text.toLowerCase() !== 'nan')
-    throw new LineError(`${name} has a bad ${label} label "${text}"`);
+    throw label === 'le'
+      ? lineError`${name} has a bad le label "${text}"`
+      : lineError`${name} has a bad quantile label "${text}"`;
 }
 
 /** Decimal float with optional exponent, anchored and unambiguous (linear even on long tokens). */
@@ -244,16 +339,16 @@ export function parseFloatToken(text: string): number {
 function parseValue(text: string, name: string): number {
   const value = parseFloatToken(text);
   if (Number.isNaN(value) && text.toLowerCase() !== 'nan')
-    throw new LineError(`bad value "${clip(text)}" for ${name}`);
+    throw lineError`bad value "${clip(text)}" for ${name}`;
   if (!Number.isFinite(value) && DECIMAL.test(text))
-    throw new LineError(`value ${clip(text)} of ${name} is out of the float64 range`);
+    throw lineError`value ${clip(text)} of ${name} is out of the float64 range`;
   return value;
 }
 
 function parseTimestamp(text: string, name: string): number {
-  if (!/^[+-]?\d+$/.test(text)) throw new LineError(`bad timestamp "${clip(text)}" for ${name}`);
+  if (!/^[+-]?\d+$/.test(text)) throw lineError`bad timestamp "${clip(text)}" for ${name}`;
   const ms = Number(text);
-  if (!Number.isSafeInteger(ms)) throw new LineError(`timestamp ${clip(text)} of ${name} is out of range`);
+  if (!Number.isSafeInteger(ms)) throw lineError`timestamp ${clip(text)} of ${name} is out of range`;
   return ms;
 }
 
@@ -274,86 +369,4 @@ function unescapeHelp(text: string): string {
 
 function clip(text: string): string {
   return text.length > 40 ? `${text.slice(0, 40)}...` : text;
-}
-
-const isBlank = (c: number): boolean => c === 0x20 || c === 0x09;
-const isLetter = (c: number): boolean => (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f;
-const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
-
-/** A cursor over one line. */
-class Scanner {
-  pos = 0;
-  constructor(private readonly line: string) {}
-
-  done(): boolean {
-    return this.pos >= this.line.length;
-  }
-  peek(): string {
-    return this.line.charAt(this.pos);
-  }
-  next(): string {
-    return this.line.charAt(this.pos++);
-  }
-  atBlank(): boolean {
-    return isBlank(this.line.charCodeAt(this.pos));
-  }
-  skipBlanks(): void {
-    while (this.atBlank()) this.pos++;
-  }
-  rest(): string {
-    return this.line.slice(this.pos);
-  }
-  /** The next character for an error message, or "end of line". */
-  show(): string {
-    return this.done() ? 'end of line' : JSON.stringify(this.peek());
-  }
-  /** Up to the next blank or the end of the line. */
-  token(): string {
-    const from = this.pos;
-    while (!this.done() && !this.atBlank()) this.pos++;
-    return this.line.slice(from, this.pos);
-  }
-  /** `[a-zA-Z_:][a-zA-Z0-9_:]*`, or '' when none starts here. */
-  metricName(): string {
-    return this.name(true);
-  }
-  /** `[a-zA-Z_][a-zA-Z0-9_]*`, or '' when none starts here. */
-  labelName(): string {
-    return this.name(false);
-  }
-  private name(colon: boolean): string {
-    const from = this.pos;
-    for (;;) {
-      const c = this.line.charCodeAt(this.pos);
-      const ok = isLetter(c) || (colon && c === 0x3a) || (this.pos > from && isDigit(c));
-      if (!ok) break;
-      this.pos++;
-    }
-    return this.line.slice(from, this.pos);
-  }
-  /** The rest of a label value after its opening quote, unescaped; consumes the closing quote. */
-  quoted(label: string): string {
-    let out = '';
-    let from = this.pos;
-    for (;;) {
-      if (this.done()) throw new LineError(`unterminated value of label ${label}`);
-      const c = this.line.charCodeAt(this.pos);
-      if (c === 0x22) break;
-      if (c !== 0x5c) {
-        this.pos++;
-        continue;
-      }
-      out += this.line.slice(from, this.pos);
-      const e = this.line.charAt(this.pos + 1);
-      if (e === '\\' || e === '"') out += e;
-      else if (e === 'n') out += '\n';
-      else if (e === '') throw new LineError(`unterminated value of label ${label}`);
-      else throw new LineError(`invalid escape \\${e} in the value of label ${label}`);
-      this.pos += 2;
-      from = this.pos;
-    }
-    out += this.line.slice(from, this.pos);
-    this.pos++;
-    return out;
-  }
 }

@@ -1,4 +1,5 @@
-import { getWithDeadline } from './http-get.js';
+import { DEFAULT_MAX_BODY_BYTES, getWithDeadline } from './http-get.js';
+import { jsonErrorWithoutInput } from './json-error.js';
 import { systemClock } from '../controller/clock.js';
 import type { Clock } from '../controller/clock.js';
 
@@ -83,15 +84,16 @@ function agentStats(json: unknown): AgentStats {
     throw new InvalidField(`service must be a non-empty string, got ${show(doc.service)}`);
   }
   if (!Array.isArray(doc.pools)) throw new InvalidField(`pools must be an array, got ${show(doc.pools)}`);
-  const seen = new Set<string>();
+  const seen = new Map<string, number>();
   const pools = doc.pools.map((item: unknown, i): AgentPoolStats => {
     const at = `pools[${i}]`;
     const pool = record(item, at);
     if (typeof pool.name !== 'string' || pool.name === '') {
       throw new InvalidField(`${at}.name must be a non-empty string, got ${show(pool.name)}`);
     }
-    if (seen.has(pool.name)) throw new InvalidField(`${at}.name "${pool.name}" appears twice`);
-    seen.add(pool.name);
+    const first = seen.get(pool.name);
+    if (first !== undefined) throw new InvalidField(`${at}.name is the same as pools[${first}].name`);
+    seen.set(pool.name, i);
     const capacity = count(pool, 'capacity', at, true);
     if (capacity === undefined) throw new InvalidField(`${at}.capacity is required (an integer >= 0)`);
     return { name: pool.name, capacity, ...counts(pool, at, ['inUse', 'hits', 'misses'], true) };
@@ -158,11 +160,14 @@ function counts<K extends string>(
   return out;
 }
 
+/** What a wrong value is, without echoing the service's text: strings and objects by kind only. */
 function show(value: unknown): string {
   if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  const text = JSON.stringify(value);
-  return text.length > 40 ? `${text.slice(0, 40)}...` : text;
+  if (typeof value === 'string') return 'a string';
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return 'an object';
 }
 
 export interface FetchStatsOptions {
@@ -174,10 +179,24 @@ export interface FetchStatsOptions {
   readonly signal?: AbortSignal;
   /** Stamps `at` on success (default the system clock). */
   readonly clock?: Clock;
+  /** Refuses a larger stats body (default {@link MAX_STATS_BYTES}). */
+  readonly maxBytes?: number;
 }
 
+/** The largest stats document read (a service with a hundred pools sends a few KiB). */
+export const MAX_STATS_BYTES = DEFAULT_MAX_BODY_BYTES;
+
 /** Why a fetch failed, as a stable code (for metrics and tests); `reason` is the human text. */
-export type FetchStatsFailure = 'unreachable' | 'timeout' | 'aborted' | 'http' | 'bad-json' | 'invalid';
+export type FetchStatsFailure =
+  | 'unreachable'
+  | 'timeout'
+  | 'aborted'
+  | 'http'
+  | 'redirect'
+  | 'encoding'
+  | 'too-large'
+  | 'bad-json'
+  | 'invalid';
 
 export type FetchStatsResult =
   | { readonly ok: true; readonly stats: AgentStats; readonly at: number }
@@ -189,36 +208,41 @@ export type FetchStatsResult =
     };
 
 /**
- * `GET {url}/poolpilot/v1/stats` with global fetch (keep-alive by default). Never throws or
- * rejects: every failure is `{ ok: false, code, reason }`, the reason naming the endpoint.
+ * `GET {url}/poolpilot/v1/stats` within the deadline and {@link MAX_STATS_BYTES}, following no
+ * redirect. Never throws or rejects: every failure is `{ ok: false, code, reason }`, the reason
+ * naming the endpoint and never quoting what the service sent.
  */
 export async function fetchServiceStats(url: string, options: FetchStatsOptions): Promise<FetchStatsResult> {
   const endpoint = `${url.replace(/\/+$/, '')}/poolpilot/v1/stats`;
   if (!URL.canParse(endpoint))
     return { ok: false, code: 'unreachable', reason: `unreachable: bad URL "${url}"` };
-  const get = {
-    accept: 'application/json',
-    timeoutMs: options.timeoutMs,
-    ...(options.token !== undefined ? { token: options.token } : {}),
-    ...(options.signal !== undefined ? { signal: options.signal } : {}),
-  };
-  return getWithDeadline(endpoint, get, async (res): Promise<FetchStatsResult> => {
-    const body = await res.text();
-    if (!res.ok) {
-      const hint = res.status === 401 ? ' (bad or missing token)' : '';
-      const status = res.statusText === '' ? `${res.status}` : `${res.status} ${res.statusText}`;
-      const reason = `HTTP ${status} from ${endpoint}${hint}`;
-      return { ok: false, code: 'http', status: res.status, reason };
-    }
+  try {
+    const got = await getWithDeadline(endpoint, {
+      accept: 'application/json',
+      timeoutMs: options.timeoutMs,
+      maxBytes: options.maxBytes ?? MAX_STATS_BYTES,
+      what: 'stats body',
+      ...(options.token !== undefined ? { token: options.token } : {}),
+      ...(options.signal !== undefined ? { signal: options.signal } : {}),
+    });
+    if (!got.ok) return got;
     let json: unknown;
     try {
-      json = JSON.parse(body);
+      json = JSON.parse(got.body.toString('utf8'));
     } catch (err) {
-      return { ok: false, code: 'bad-json', reason: `bad JSON from ${endpoint}: ${(err as Error).message}` };
+      const type = got.contentType !== undefined ? ` (${got.contentType}, ${got.body.byteLength} bytes)` : '';
+      return {
+        ok: false,
+        code: 'bad-json',
+        reason: `bad JSON from ${endpoint}${type}: ${jsonErrorWithoutInput(err)}`,
+      };
     }
     const parsed = parseAgentStats(json);
     if (!parsed.ok)
       return { ok: false, code: 'invalid', reason: `invalid stats from ${endpoint}: ${parsed.reason}` };
     return { ok: true, stats: parsed.stats, at: (options.clock ?? systemClock).now() };
-  });
+  } catch {
+    // Not expected (every step above returns its failures); a probe never throws out of collect.
+    return { ok: false, code: 'unreachable', reason: `unreachable: ${endpoint}: unexpected error` };
+  }
 }
