@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { describeFile } from '../../examples/nas-service/file-meta.js';
 import { HandleCache } from '../../examples/nas-service/handle-cache.js';
-import type { HandleLease } from '../../examples/nas-service/handle-cache.js';
+import type { DescriptorCheck, HandleLease } from '../../examples/nas-service/handle-cache.js';
+import type { FileMeta } from '../../examples/nas-service/file-meta.js';
 import { createFsIo } from '../../examples/nas-service/io.js';
 import type { FsError, FsIo } from '../../examples/nas-service/io.js';
 import { LruPool } from '../../examples/nas-service/lru-pool.js';
@@ -133,19 +134,33 @@ class FakeIo implements FsIo {
   readdir(_path: string, done: (error: FsError | null, names: string[]) => void): void {
     queueMicrotask(() => done(null, []));
   }
+  fstat(_fd: number, done: (error: FsError | null, stats: Stats) => void): void {
+    this.stat('', done);
+  }
+  fdPath(_fd: number, done: (error: FsError | null, path: string) => void): void {
+    queueMicrotask(() => done(Object.assign(new Error('no'), { code: 'ENOSYS' }), ''));
+  }
 }
+
+/** Passes every descriptor (confine.ts has its own tests, against real files). */
+const passAll: DescriptorCheck = { check: (_fd, _meta, done) => queueMicrotask(() => done(null)) };
+
+/** Metadata of a fake file: only the fields the handle cache reads. */
+const fakeMeta = (realPath: string, ino = 1): FileMeta => ({ realPath, dev: 1, ino }) as FileMeta;
 
 const openLease = (cache: HandleCache, path: string, ino = 1): Promise<HandleLease> =>
   new Promise((resolve, reject) =>
-    cache.open(path, ino, (error, lease) => (lease === undefined ? reject(error) : resolve(lease))),
+    cache.acquire(fakeMeta(path, ino), (error, lease) =>
+      lease === undefined ? reject(error) : resolve(lease),
+    ),
   );
 
 describe('HandleCache', () => {
   test('keeps descriptors by real path; a shrink closes the least recently used idle ones', async () => {
     const io = new FakeIo();
-    const cache = new HandleCache({ capacity: 3, io });
+    const cache = new HandleCache({ capacity: 3, io, confinement: passAll });
     for (const path of ['/a', '/b', '/c']) cache.release(await openLease(cache, path));
-    const a = cache.tryAcquire('/a', 1); // /a becomes the most recently used
+    const a = await openLease(cache, '/a'); // a hit: /a becomes the most recently used
     assert.equal(a?.value.fd, 100);
     const held = await openLease(cache, '/d'); // evicts /b (the oldest idle)
     await cache.whenClosed();
@@ -153,26 +168,28 @@ describe('HandleCache', () => {
     cache.resize(0);
     await cache.whenClosed();
     assert.deepEqual(io.closed.sort(), [101, 102]); // /a and /d are held
-    if (a !== undefined) cache.release(a);
+    cache.release(a);
     cache.release(held);
     await cache.whenClosed();
     assert.deepEqual(io.closed.sort(), [100, 101, 102, 103]);
-    assert.deepEqual(cache.stats(), { name: 'handles', capacity: 0, inUse: 0, idle: 0, hits: 1, misses: 0 });
+    assert.deepEqual(cache.stats(), { name: 'handles', capacity: 0, inUse: 0, idle: 0, hits: 1, misses: 4 });
   });
 
   test('another inode means the file was replaced: the old descriptor goes', async () => {
     const io = new FakeIo();
-    const cache = new HandleCache({ capacity: 2, io });
+    const cache = new HandleCache({ capacity: 2, io, confinement: passAll });
     cache.release(await openLease(cache, '/f', 7));
-    assert.equal(cache.tryAcquire('/f', 8), undefined);
+    const replaced = await openLease(cache, '/f', 8);
+    assert.equal(replaced.value.fd, 101);
     await cache.whenClosed();
     assert.deepEqual(io.closed, [100]);
+    cache.release(replaced);
     cache.invalidate('/nothing');
   });
 
   test('EMFILE closes idle descriptors and retries the open once', async () => {
     const io = new FakeIo();
-    const cache = new HandleCache({ capacity: 4, io });
+    const cache = new HandleCache({ capacity: 4, io, confinement: passAll });
     for (const path of ['/a', '/b', '/c', '/d']) cache.release(await openLease(cache, path));
     io.failOpen.push('EMFILE');
     const lease = await openLease(cache, '/e');
@@ -188,7 +205,7 @@ describe('HandleCache', () => {
       [0, 3],
     ] as const) {
       const io = new FakeIo();
-      const cache = new HandleCache({ capacity, io });
+      const cache = new HandleCache({ capacity, io, confinement: passAll });
       const leases = await Promise.all([1, 2, 3].map(() => openLease(cache, '/f')));
       assert.equal(io.open_.length, opens, `capacity ${capacity}`);
       assert.equal(new Set(leases.map((l) => l.value.fd)).size, opens);
