@@ -187,6 +187,38 @@ describe('HandleCache', () => {
     cache.invalidate('/nothing');
   });
 
+  test('a kept descriptor is checked once per metadata it serves; a failed check closes it', async () => {
+    const io = new FakeIo();
+    const checked: number[] = [];
+    let verdict: FsError | null = null;
+    const confinement: DescriptorCheck = {
+      check: (fd, _meta, done) => {
+        checked.push(fd);
+        queueMicrotask(() => done(verdict));
+      },
+    };
+    const cache = new HandleCache({ capacity: 2, io, confinement });
+    const acquire = (meta: FileMeta): Promise<HandleLease> =>
+      new Promise((resolve, reject) =>
+        cache.acquire(meta, (error, lease) => (lease === undefined ? reject(error) : resolve(lease))),
+      );
+    const first = fakeMeta('/f');
+    cache.release(await acquire(first)); // opened and checked
+    cache.release(await acquire(first)); // a hit under the same metadata: no check
+    assert.deepEqual(checked, [100]);
+    const refreshed = fakeMeta('/f'); // same file, metadata fetched again
+    cache.release(await acquire(refreshed));
+    assert.deepEqual(checked, [100, 100]);
+    verdict = Object.assign(new Error('outside'), { code: 'NAS_OUTSIDE_ROOT' });
+    await assert.rejects(acquire(fakeMeta('/f')), { code: 'NAS_OUTSIDE_ROOT' });
+    await cache.whenClosed();
+    assert.deepEqual(io.closed, [100]);
+    await assert.rejects(acquire(fakeMeta('/f')), { code: 'NAS_OUTSIDE_ROOT' }); // opened, refused
+    await cache.whenClosed();
+    assert.deepEqual(io.closed, [100, 101]);
+    assert.equal(cache.stats().idle, 0);
+  });
+
   test('EMFILE closes idle descriptors and retries the open once', async () => {
     const io = new FakeIo();
     const cache = new HandleCache({ capacity: 4, io, confinement: passAll });
