@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -329,6 +329,26 @@ describe('MetadataCache', () => {
     assert.ok(told.includes(file));
     cache.resize(0);
     assert.equal(cache.watching, 0, 'the last entry of a directory ends its watch');
+  });
+
+  test('a watched directory renamed away drops every entry in it', async (t) => {
+    const moving = join(dir, 'moving');
+    mkdirSync(moving);
+    writeFileSync(join(moving, 'a.txt'), 'a');
+    writeFileSync(join(moving, 'b.txt'), 'b');
+    const cache = new MetadataCache({ capacity: 4, ttlMs: 60_000 });
+    t.after(() => cache.close());
+    for (const name of ['a.txt', 'b.txt']) {
+      const path = join(moving, name);
+      cache.store(`moving/${name}`, describeFile(path, statSync(path), cache.expiry()));
+    }
+    renameSync(moving, `${moving}.old`);
+    assert.ok(
+      await waitFor(
+        () => cache.lookup('moving/a.txt') === undefined && cache.lookup('moving/b.txt') === undefined,
+      ),
+      'entries under a renamed directory outlived the rename',
+    );
   });
 
   after(() => rmSync(dir, { recursive: true, force: true }));
