@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -188,6 +188,28 @@ describe('poolpilot-nas without a token', () => {
     child.kill('SIGTERM');
     assert.deepEqual(await exitOf(child), { code: 0, signal: null });
     assert.equal(stderr(), '');
+  });
+
+  test('--hard-links refuse: a hard-linked file is a 403, the others are served', async () => {
+    linkSync(join(tree.root, 'hello.txt'), join(tree.root, 'hello-again.txt'));
+    const { child, url } = await spawnNas([
+      '--root',
+      tree.root,
+      '--port',
+      '0',
+      '--hard-links',
+      'refuse',
+      '--quiet',
+    ]);
+    try {
+      assert.equal((await fetch(`${url}/hello-again.txt`)).status, 403);
+      assert.equal((await fetch(`${url}/hello.txt`)).status, 403, 'both names of the inode');
+      assert.equal((await fetch(`${url}/sub/small.bin`)).status, 200);
+    } finally {
+      child.kill('SIGKILL');
+      await exitOf(child);
+      unlinkSync(join(tree.root, 'hello-again.txt'));
+    }
   });
 
   test('--hard-links takes auto, serve or refuse', () => {
