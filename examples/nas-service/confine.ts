@@ -27,7 +27,8 @@ export const PROTECTED_HARDLINKS_PATH = '/proc/sys/fs/protected_hardlinks';
 
 /** Decides `auto` from the content of `PROTECTED_HARDLINKS_PATH` (undefined when unreadable). */
 export function hardLinkPolicy(mode: HardLinkMode, protectedHardlinks: string | undefined): HardLinkPolicy {
-  if (mode !== 'auto') return mode;
+  if (mode === 'serve' || mode === 'refuse') return mode;
+  if (mode !== 'auto') throw new RangeError(`hardLinks must be auto, serve or refuse, got ${String(mode)}`);
   return protectedHardlinks?.trim() === '1' ? 'serve' : 'refuse';
 }
 

@@ -41,7 +41,10 @@ export interface NasServiceOptions {
   readonly port?: number;
   /** Listen address; 127.0.0.1 by default. */
   readonly host?: string;
-  /** Bearer token the agent routes require; none when absent. */
+  /**
+   * Bearer token the agent routes require; none when absent (then anyone who reaches the port can
+   * resize the pools: the `poolpilot-nas` command refuses that on a non-loopback host).
+   */
   readonly token?: string;
   /** The service name its stats report (default `nas`). */
   readonly service?: string;
@@ -95,6 +98,8 @@ const AGENT_PREFIX = '/poolpilot/';
  * conditional requests, HEAD, WebDAV PROPFIND listings; see file-handler.ts) with three pools the
  * poolpilot agent routes report and resize (`GET /poolpilot/v1/stats`, `PUT /poolpilot/v1/pools/{name}`).
  * Its stats carry event-loop utilization and delay p99 and the threadpool load (see WorkerGauge).
+ * Nothing outside the root is served: request paths are confined when resolved, and every opened
+ * descriptor again when opened (see confine.ts), whatever the caches hold.
  */
 export async function startNasService(options: NasServiceOptions): Promise<NasService> {
   const realRoot = await realpath(options.root);
@@ -109,9 +114,10 @@ export async function startNasService(options: NasServiceOptions): Promise<NasSe
   const gauge = new WorkerGauge({ threads: threadpoolSize() });
   const realIo = createFsIo(gauge);
   const io = options.wrapIo === undefined ? realIo : options.wrapIo(realIo);
+  const hardLinkMode = options.hardLinks ?? 'auto';
   const hardLinks = hardLinkPolicy(
-    options.hardLinks ?? 'auto',
-    options.hardLinks === 'auto' || options.hardLinks === undefined ? readProtectedHardlinks() : undefined,
+    hardLinkMode,
+    hardLinkMode === 'auto' ? readProtectedHardlinks() : undefined,
   );
   const confineMethod = options.confineMethod ?? detectConfineMethod(realRoot);
   const confinement = new Confinement({ realRoot, io, hardLinks, method: confineMethod });

@@ -91,6 +91,10 @@ describe('hard-link policy', () => {
     assert.equal(hardLinkPolicy('refuse', '1\n'), 'refuse');
     assert.equal(hardLinkPolicy('serve', '0\n'), 'serve');
     assert.equal(readProtectedHardlinks(join(arena.base, 'missing')), undefined);
+    assert.throws(
+      () => hardLinkPolicy('sometimes' as 'auto', '1'),
+      /hardLinks must be auto, serve or refuse/,
+    );
   });
 
   test('the service decides auto from this kernel, and confines by /proc/self/fd on Linux', async () => {
