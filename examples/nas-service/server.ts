@@ -52,6 +52,11 @@ export interface NasServiceOptions {
   readonly capacities?: Partial<Record<NasPoolName, number>>;
   /** Time to live of a metadata entry in milliseconds (default `NAS_METADATA_TTL_MS`). */
   readonly metadataTtlMs?: number;
+  /**
+   * Watch the directories of cached metadata for changes (default true). Off, only the TTL bounds
+   * staleness, as on a network file system where no change notice comes.
+   */
+  readonly watchDirectories?: boolean;
   /** Called after each resize the agent applies. */
   readonly onResize?: (event: ResizeEvent) => void;
   /** Files with several hard links: `auto` (default), `serve` or `refuse`; see confine.ts. */
@@ -125,6 +130,7 @@ export async function startNasService(options: NasServiceOptions): Promise<NasSe
   const metadata = new MetadataCache({
     capacity: capacity.metadata,
     ttlMs: options.metadataTtlMs ?? NAS_METADATA_TTL_MS,
+    watch: options.watchDirectories ?? true,
     onInvalidate: (realPath) => handles.invalidate(realPath),
   });
   const buffers = new ResizablePool<Buffer>({

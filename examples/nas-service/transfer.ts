@@ -206,8 +206,10 @@ function stream(ctx: TransferContext, req: IncomingMessage, res: ServerResponse,
   const step = (): void => {
     if (settled || lease === undefined) return finish();
     reading = true;
-    // Never past the size resolved; the last read of a whole file asks one byte more to see growth.
-    const want = Math.min(op.partial ? remaining : remaining + 1, buffer.length);
+    // Never past the size resolved; the last read of a whole file asks one byte more to see growth
+    // (with exactly a buffer left, this read leaves one byte so that the last one has room).
+    let want = Math.min(op.partial ? remaining : remaining + 1, buffer.length);
+    if (!op.partial && remaining === buffer.length && remaining > 1) want = remaining - 1;
     ctx.io.read(lease.value.fd, buffer, want, position, (error, bytesRead) => {
       reading = false;
       if (settled) return finish();
