@@ -45,8 +45,9 @@ function whenSettled(req: IncomingMessage, res: ServerResponse, done: () => void
  * read of a whole file asks one byte more: growth drops the caches; a file shorter than its
  * metadata cuts the connection). The descriptor is checked against the metadata and the root
  * before the first byte (see confine.ts): one that fails drops the caches and retries like a size
- * change; the reads then use that descriptor only, so a path swapped mid-stream changes nothing. The handle goes back to its pool after the last
- * read, the buffer once the response has settled (never while a read or a write still uses it).
+ * change; the reads then use that descriptor only, so a path swapped mid-stream changes nothing.
+ * The handle goes back to its pool after the last read, the buffer once the response has settled
+ * (never while a read or a write still uses it).
  */
 export function sendFile(
   ctx: TransferContext,
