@@ -9,7 +9,11 @@ export interface FileMeta {
   readonly isFile: boolean;
   readonly size: number;
   readonly mtimeMs: number;
+  /** Device and inode: what an opened descriptor must match (see confine.ts). */
+  readonly dev: number;
   readonly ino: number;
+  /** Hard links to the inode (see the hard-link policy in confine.ts). */
+  readonly nlink: number;
   /** Strong entity tag from inode, size and mtime (microseconds), quoted. */
   readonly etag: string;
   /** `mtime` as an HTTP-date (RFC 9110), e.g. `Tue, 15 Nov 1994 08:12:31 GMT`. */
@@ -60,7 +64,9 @@ export function describeFile(realPath: string, stats: Stats, expiresAt: number):
     isFile: stats.isFile(),
     size: stats.size,
     mtimeMs: stats.mtimeMs,
+    dev: stats.dev,
     ino: stats.ino,
+    nlink: stats.nlink,
     etag: entityTag(stats.ino, stats.size, stats.mtimeMs),
     lastModified: new Date(stats.mtimeMs).toUTCString(),
     contentType: contentTypeOf(realPath),

@@ -1,21 +1,32 @@
 import type { PoolStats, Resizable } from '../../agent/resizable-pool.js';
+import type { FileMeta } from './file-meta.js';
 import type { FsError, FsIo } from './io.js';
 import { LruPool } from './lru-pool.js';
 import type { LruEntry } from './lru-pool.js';
 
-/** An open file descriptor and the inode it was opened on. */
+/** An open file descriptor, the inode it was opened on and the metadata it was last checked against. */
 export interface OpenFile {
   readonly fd: number;
+  readonly dev: number;
   readonly ino: number;
+  /** The metadata whose check this descriptor passed last: a hit under other metadata checks again. */
+  checkedFor: FileMeta;
 }
 
 /** A held handle: `value.fd` stays open until the lease is released. */
 export type HandleLease = LruEntry<string, OpenFile>;
 
+/** Checks a descriptor just opened (or kept) against the metadata it is used for (see confine.ts). */
+export interface DescriptorCheck {
+  check(fd: number, meta: FileMeta, done: (error: FsError | null) => void): void;
+}
+
 /** Options of a `HandleCache`. */
 export interface HandleCacheOptions {
   readonly capacity: number;
   readonly io: FsIo;
+  /** Confines each descriptor before it is handed out; a failed check closes it. */
+  readonly confinement: DescriptorCheck;
   /** Told when closing a descriptor fails (the descriptor is gone either way). */
   readonly onError?: (error: FsError) => void;
 }
@@ -29,22 +40,26 @@ const TOO_MANY_FILES = new Set(['EMFILE', 'ENFILE']);
  * The `handles` pool: open read-only file descriptors, keyed by real path, least recently used
  * closed first. Reads use pread (a position per call), so concurrent responses share one
  * descriptor; a lease keeps it open, and a descriptor evicted or invalidated while leased is
- * closed by its last release, never under a read. An entry remembers the inode it was opened on:
- * asking with another inode (the file was replaced) drops it and opens the new file.
+ * closed by its last release, never under a read. An entry remembers the device and inode it was
+ * opened on: asking with another one (the file was replaced) drops it and opens the new file.
+ * Every descriptor passes the confinement check before it is handed out, once per metadata it is
+ * used under: a hit under the metadata it was checked for costs no system call.
  * Running out of descriptors (EMFILE) closes half the idle ones and retries once.
  */
 export class HandleCache implements Resizable {
   readonly name = 'handles';
   readonly #io: FsIo;
+  readonly #confinement: DescriptorCheck;
   readonly #pool: LruPool<string, OpenFile>;
   readonly #onError: (error: FsError) => void;
-  /** Opens under way, by real path and inode, with the callers waiting for them. */
+  /** Opens under way, by device, inode and real path, with the callers waiting for them. */
   readonly #opening = new Map<string, OpenDone[]>();
   #pendingCloses = 0;
   #afterCloses: (() => void)[] = [];
 
   constructor(options: HandleCacheOptions) {
     this.#io = options.io;
+    this.#confinement = options.confinement;
     this.#onError = options.onError ?? (() => undefined);
     this.#pool = new LruPool<string, OpenFile>({
       name: this.name,
@@ -62,29 +77,42 @@ export class HandleCache implements Resizable {
     return this.#pendingCloses;
   }
 
-  /** The kept descriptor of `realPath` opened on inode `ino` (a hit), or undefined (a miss). */
-  tryAcquire(realPath: string, ino: number): HandleLease | undefined {
-    return this.#pool.acquire(realPath, (file) => file.ino === ino);
+  /**
+   * A checked descriptor of the file `meta` describes: the kept one (a hit; `done` runs
+   * synchronously when it was already checked under `meta`), else a new one opened from
+   * `meta.realPath`, kept if there is room. Concurrent opens of one file share one descriptor (the
+   * later callers count as hits), except at capacity 0, where every request opens and closes its
+   * own. A failed check answers the error and keeps nothing.
+   */
+  acquire(meta: FileMeta, done: OpenDone): void {
+    const entry = this.#pool.acquire(meta.realPath, (file) => file.ino === meta.ino && file.dev === meta.dev);
+    if (entry === undefined) return this.#openShared(meta, done);
+    if (entry.value.checkedFor === meta) return done(null, entry);
+    this.#confinement.check(entry.value.fd, meta, (error) => {
+      if (error === null) {
+        entry.value.checkedFor = meta;
+        done(null, entry);
+        return;
+      }
+      if (this.#pool.peek(meta.realPath) === entry.value) this.#pool.delete(meta.realPath);
+      this.#pool.release(entry);
+      done(error);
+    });
   }
 
-  /**
-   * Opens `realPath` after a miss and keeps the descriptor if there is room. Concurrent opens of
-   * one file share one descriptor (the later callers count as hits), except at capacity 0, where
-   * every request opens and closes its own.
-   */
-  open(realPath: string, ino: number, done: OpenDone): void {
+  #openShared(meta: FileMeta, done: OpenDone): void {
     if (this.#pool.capacity === 0) {
-      this.#open(realPath, ino, done);
+      this.#open(meta, done);
       return;
     }
-    const key = `${ino}:${realPath}`;
+    const key = `${meta.dev}:${meta.ino}:${meta.realPath}`;
     const waiting = this.#opening.get(key);
     if (waiting !== undefined) {
       waiting.push(done);
       return;
     }
     this.#opening.set(key, [done]);
-    this.#open(realPath, ino, (error, lease) => {
+    this.#open(meta, (error, lease) => {
       const callers = this.#opening.get(key) ?? [];
       this.#opening.delete(key);
       // Every caller holds the descriptor before any of them runs (and may release it).
@@ -93,10 +121,10 @@ export class HandleCache implements Resizable {
     });
   }
 
-  #open(realPath: string, ino: number, done: OpenDone): void {
-    this.#io.open(realPath, (error, fd) => {
+  #open(meta: FileMeta, done: OpenDone): void {
+    this.#io.open(meta.realPath, (error, fd) => {
       if (error === null) {
-        done(null, this.#pool.admit(realPath, { fd, ino }));
+        this.#checkOpened(fd, meta, done);
         return;
       }
       if (!TOO_MANY_FILES.has(error.code ?? '') || this.#pool.shed(Math.ceil(this.#pool.size / 2)) === 0) {
@@ -104,11 +132,22 @@ export class HandleCache implements Resizable {
         return;
       }
       this.#whenClosed(() =>
-        this.#io.open(realPath, (again, fd2) => {
+        this.#io.open(meta.realPath, (again, fd2) => {
           if (again !== null) done(again);
-          else done(null, this.#pool.admit(realPath, { fd: fd2, ino }));
+          else this.#checkOpened(fd2, meta, done);
         }),
       );
+    });
+  }
+
+  #checkOpened(fd: number, meta: FileMeta, done: OpenDone): void {
+    this.#confinement.check(fd, meta, (error) => {
+      if (error !== null) {
+        this.#close(fd);
+        done(error);
+        return;
+      }
+      done(null, this.#pool.admit(meta.realPath, { fd, dev: meta.dev, ino: meta.ino, checkedFor: meta }));
     });
   }
 

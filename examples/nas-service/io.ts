@@ -12,6 +12,13 @@ export interface FsIo {
   /** Resolves every symlink, `.` and `..` (one realpath(3) call). */
   realpath(path: string, done: (error: FsError | null, real: string) => void): void;
   stat(path: string, done: (error: FsError | null, stats: fs.Stats) => void): void;
+  /** The stat of an open descriptor: the inode it was opened on, whatever its path became since. */
+  fstat(fd: number, done: (error: FsError | null, stats: fs.Stats) => void): void;
+  /**
+   * The path the kernel holds for an open descriptor (readlink of `/proc/self/fd/N` on Linux): the
+   * directory entry it was opened through, symlinks already resolved, renames since then applied.
+   */
+  fdPath(fd: number, done: (error: FsError | null, path: string) => void): void;
   /** Opens for reading, O_NOFOLLOW (the last component must not be a symlink) and O_NONBLOCK. */
   open(path: string, done: (error: FsError | null, fd: number) => void): void;
   /** Reads up to `length` bytes at `position` into the start of `buffer` (pread: no shared offset). */
@@ -56,6 +63,20 @@ export function createFsIo(tracker: OperationTracker): FsIo {
         done(error, stats);
       });
     },
+    fstat(fd, done) {
+      tracker.begin();
+      fs.fstat(fd, (error, stats) => {
+        tracker.end();
+        done(error, stats);
+      });
+    },
+    fdPath(fd, done) {
+      tracker.begin();
+      fs.readlink(`/proc/self/fd/${fd}`, (error, path) => {
+        tracker.end();
+        done(error, path);
+      });
+    },
     open(path, done) {
       tracker.begin();
       fs.open(path, OPEN_FLAGS, (error, fd) => {
@@ -94,9 +115,37 @@ export interface ResolveProblem {
   readonly cause?: FsError;
 }
 
-/** Maps a failed realpath, stat or open to the answer a client gets. */
+/**
+ * Codes of the errors the service makes itself when an opened file fails its confinement check
+ * (see confine.ts); `problemOf` maps them like the errno codes.
+ */
+export const NAS_ERRORS = {
+  /** The opened file is reached outside the served root (a path swapped to a symlink out of it). */
+  outside: 'NAS_OUTSIDE_ROOT',
+  /** The opened file is not the one resolved (another inode): the path changed under the request. */
+  changed: 'NAS_PATH_CHANGED',
+  /** The file has more than one hard link and the hard-link policy refuses those. */
+  hardLink: 'NAS_HARD_LINK',
+  /** The opened file is not a regular file (a directory or FIFO swapped in). */
+  notFile: 'NAS_NOT_A_FILE',
+} as const;
+
+/** An error of the service itself with one of the `NAS_ERRORS` codes. */
+export function nasError(code: (typeof NAS_ERRORS)[keyof typeof NAS_ERRORS], message: string): FsError {
+  return Object.assign(new Error(message), { code });
+}
+
+/** Maps a failed realpath, stat or open (or a failed confinement check) to the answer a client gets. */
 export function problemOf(error: FsError): ResolveProblem {
   switch (error.code) {
+    case NAS_ERRORS.outside:
+      return { status: 403, message: 'the path leads outside the served root' };
+    case NAS_ERRORS.hardLink:
+      return { status: 403, message: 'hard-linked files are not served (--hard-links)' };
+    case NAS_ERRORS.notFile:
+      return { status: 403, message: 'not a regular file' };
+    case NAS_ERRORS.changed:
+      return { status: 503, message: 'the file changed while it was opened, retry' };
     case 'ENOENT':
     case 'ENOTDIR':
     case 'ELOOP':

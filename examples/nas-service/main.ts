@@ -5,13 +5,16 @@
  * resizes are logged as JSON lines on stderr.
  */
 import { readFile } from 'node:fs/promises';
+import { BlockList, isIP } from 'node:net';
 import { parseArgs } from 'node:util';
+import type { HardLinkMode } from './confine.js';
 import { startNasService } from './server.js';
 
 /** Default port: the URL the seed preset's `nas` service points at. */
 const DEFAULT_PORT = 8080;
 
 const USAGE = `usage: poolpilot-nas --root DIR [--port N] [--host H] [--token-file F] [--quiet]
+                     [--hard-links auto|serve|refuse] [--insecure-no-token]
 
 Serves the files under DIR over HTTP (GET with ranges, HEAD, WebDAV PROPFIND), with the three
 pools poolpilot resizes (buffers, handles, metadata), and prints {"url": "..."} once listening.
@@ -19,7 +22,13 @@ pools poolpilot resizes (buffers, handles, metadata), and prints {"url": "..."} 
   --root DIR      the directory to serve (required)
   --port N        TCP port (default ${DEFAULT_PORT}; 0 picks a free one)
   --host H        listen address (default 127.0.0.1)
-  --token-file F  file holding the bearer token the agent routes require
+  --token-file F  file holding the bearer token the agent routes require; without it anyone
+                  who reaches the port can resize the pools: a warning on a loopback host,
+                  a usage error on any other host unless --insecure-no-token
+  --insecure-no-token
+                  accept serving the agent routes without a token on a non-loopback host
+  --hard-links M  files with several hard links: serve, refuse (403), or auto (default:
+                  serve where fs.protected_hardlinks is 1, refuse elsewhere)
   --quiet         do not log each resize on stderr
   --help          this text
 `;
@@ -32,6 +41,23 @@ interface Args {
   readonly host: string;
   readonly tokenFile?: string;
   readonly quiet: boolean;
+  readonly hardLinks: HardLinkMode;
+}
+
+const HARD_LINK_MODES: readonly HardLinkMode[] = ['auto', 'serve', 'refuse'];
+
+/** Loopback addresses: 127.0.0.0/8, ::1 and 127/8 mapped into IPv6. */
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+LOOPBACK.addSubnet('::ffff:127.0.0.0', 104, 'ipv6');
+
+/** True when `host` only accepts connections from this machine (a name other than localhost is not trusted to). */
+function isLoopbackHost(host: string): boolean {
+  if (host === 'localhost') return true;
+  const family = isIP(host);
+  if (family === 0) return false;
+  return LOOPBACK.check(host, family === 6 ? 'ipv6' : 'ipv4');
 }
 
 function parse(argv: readonly string[]): Args | 'help' {
@@ -47,6 +73,8 @@ function parse(argv: readonly string[]): Args | 'help' {
         host: { type: 'string' },
         'token-file': { type: 'string' },
         quiet: { type: 'boolean' },
+        'hard-links': { type: 'string' },
+        'insecure-no-token': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -54,6 +82,7 @@ function parse(argv: readonly string[]): Args | 'help' {
     throw new UsageError((error as Error).message);
   }
   const { root, port: portText, host, 'token-file': tokenFile, quiet, help } = parsed.values;
+  const { 'hard-links': hardLinks = 'auto', 'insecure-no-token': insecureNoToken = false } = parsed.values;
   if (help === true) return 'help';
   if (root === undefined || root === '') throw new UsageError('--root DIR is required');
   let port = DEFAULT_PORT;
@@ -62,11 +91,22 @@ function parse(argv: readonly string[]): Args | 'help' {
     if (!/^\d+$/.test(portText) || port > 65535) throw new UsageError(`--port: not a port: ${portText}`);
   }
   if (host === '') throw new UsageError('--host: empty');
+  if (!(HARD_LINK_MODES as readonly string[]).includes(hardLinks)) {
+    throw new UsageError(`--hard-links: must be one of ${HARD_LINK_MODES.join(', ')}, got ${hardLinks}`);
+  }
+  const listen = host ?? '127.0.0.1';
+  if (tokenFile === undefined && !insecureNoToken && !isLoopbackHost(listen)) {
+    throw new UsageError(
+      `--host ${listen} is not a loopback address and no --token-file is given: anyone who reaches ` +
+        'the port could resize the pools; give --token-file F (or --insecure-no-token to accept that)',
+    );
+  }
   return {
     root,
     port,
-    host: host ?? '127.0.0.1',
+    host: listen,
     quiet: quiet === true,
+    hardLinks: hardLinks as HardLinkMode,
     ...(tokenFile === undefined ? {} : { tokenFile }),
   };
 }
@@ -102,11 +142,18 @@ async function main(): Promise<number> {
     root: args.root,
     port: args.port,
     host: args.host,
+    hardLinks: args.hardLinks,
     ...(token === undefined ? {} : { token }),
     onResize: (event) => {
       if (!quiet) process.stderr.write(`${JSON.stringify({ event: 'resize', ...event })}\n`);
     },
   });
+  if (token === undefined) {
+    process.stderr.write(
+      `poolpilot-nas: warning: no --token-file: anyone who can reach ${service.url} can resize ` +
+        'the pools (PUT /poolpilot/v1/pools/...)\n',
+    );
+  }
   process.stdout.write(`${JSON.stringify({ url: service.url })}\n`);
 
   const signal = await stopped;

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { PoolStats, Resizable } from '../../agent/resizable-pool.js';
 import { DirWatcher } from './dir-watcher.js';
 import type { FileMeta } from './file-meta.js';
@@ -25,7 +25,8 @@ export interface MetadataCacheOptions {
  *
  * Invalidation, two layers. (1) Each directory holding a cached entry is watched (inotify): a
  * write, truncate, rename, delete or attribute change of an entry drops it, and the directory's
- * own entry, at once, before the next request in practice. (2) Each entry lives at most `ttlMs`:
+ * own entry, at once, before the next request in practice; a move of the directory itself drops
+ * every entry in it. (2) Each entry lives at most `ttlMs`:
  * that bounds staleness wherever a notice never comes (network file systems, the inotify watch
  * limit, a retargeted symlink, a moved parent directory). Responses also check what they read
  * against the cached size (see transfer.ts), so a missed size change is caught at the first read.
@@ -135,9 +136,11 @@ export class MetadataCache implements Resizable {
   }
 
   #changed(dir: string, name: string | undefined): void {
-    if (name !== undefined) {
-      this.invalidate(join(dir, name));
-    } else {
+    if (name !== undefined) this.invalidate(join(dir, name));
+    // The watched directory itself moved or went (inotify names it by its own name then, which a
+    // child of the same name cannot be told from): every entry in it is suspect, since its path
+    // may now lead elsewhere (a directory renamed away and replaced by a symlink).
+    if (name === undefined || name === basename(dir)) {
       for (const realPath of this.#pool.keys()) {
         if (dirname(realPath) === dir) this.invalidate(realPath);
       }

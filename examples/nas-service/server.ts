@@ -9,7 +9,10 @@ import type { ResizeEvent } from '../../agent/protocol.js';
 import { ResizablePool } from '../../agent/resizable-pool.js';
 import { FileHandler } from './file-handler.js';
 import { HandleCache } from './handle-cache.js';
+import { Confinement, detectConfineMethod, hardLinkPolicy, readProtectedHardlinks } from './confine.js';
+import type { ConfineMethod, HardLinkMode, HardLinkPolicy } from './confine.js';
 import { createFsIo } from './io.js';
+import type { FsIo } from './io.js';
 import { MetadataCache } from './metadata-cache.js';
 import { Resolver } from './resolver.js';
 import { threadpoolSize, WorkerGauge } from './worker-load.js';
@@ -38,7 +41,10 @@ export interface NasServiceOptions {
   readonly port?: number;
   /** Listen address; 127.0.0.1 by default. */
   readonly host?: string;
-  /** Bearer token the agent routes require; none when absent. */
+  /**
+   * Bearer token the agent routes require; none when absent (then anyone who reaches the port can
+   * resize the pools: the `poolpilot-nas` command refuses that on a non-loopback host).
+   */
   readonly token?: string;
   /** The service name its stats report (default `nas`). */
   readonly service?: string;
@@ -46,8 +52,22 @@ export interface NasServiceOptions {
   readonly capacities?: Partial<Record<NasPoolName, number>>;
   /** Time to live of a metadata entry in milliseconds (default `NAS_METADATA_TTL_MS`). */
   readonly metadataTtlMs?: number;
+  /**
+   * Watch the directories of cached metadata for changes (default true). Off, only the TTL bounds
+   * staleness, as on a network file system where no change notice comes.
+   */
+  readonly watchDirectories?: boolean;
   /** Called after each resize the agent applies. */
   readonly onResize?: (event: ResizeEvent) => void;
+  /** Files with several hard links: `auto` (default), `serve` or `refuse`; see confine.ts. */
+  readonly hardLinks?: HardLinkMode;
+  /**
+   * How opened descriptors are confined to the root; by default `fd-path` where /proc/self/fd
+   * works, else `resolve` (see confine.ts). Tests force `resolve` to exercise it.
+   */
+  readonly confineMethod?: ConfineMethod;
+  /** Wraps the file-system calls (tests inject a delay or a swap at one call). */
+  readonly wrapIo?: (io: FsIo) => FsIo;
 }
 
 /** The service's pools, each resizable while requests run. */
@@ -65,6 +85,10 @@ export interface NasService {
   /** Base URL, e.g. `http://127.0.0.1:41234`. */
   readonly url: string;
   readonly pools: NasPools;
+  /** The hard-link policy in force (`auto` decided). */
+  readonly hardLinks: HardLinkPolicy;
+  /** How opened descriptors are confined to the root. */
+  readonly confineMethod: ConfineMethod;
   /**
    * Stops accepting connections, lets in-flight responses finish (cutting them after 5 s), then
    * closes every cached descriptor and watch. Once it resolves the service holds no file open.
@@ -79,6 +103,8 @@ const AGENT_PREFIX = '/poolpilot/';
  * conditional requests, HEAD, WebDAV PROPFIND listings; see file-handler.ts) with three pools the
  * poolpilot agent routes report and resize (`GET /poolpilot/v1/stats`, `PUT /poolpilot/v1/pools/{name}`).
  * Its stats carry event-loop utilization and delay p99 and the threadpool load (see WorkerGauge).
+ * Nothing outside the root is served: request paths are confined when resolved, and every opened
+ * descriptor again when opened (see confine.ts), whatever the caches hold.
  */
 export async function startNasService(options: NasServiceOptions): Promise<NasService> {
   const realRoot = await realpath(options.root);
@@ -91,11 +117,20 @@ export async function startNasService(options: NasServiceOptions): Promise<NasSe
   };
 
   const gauge = new WorkerGauge({ threads: threadpoolSize() });
-  const io = createFsIo(gauge);
-  const handles = new HandleCache({ capacity: capacity.handles, io });
+  const realIo = createFsIo(gauge);
+  const io = options.wrapIo === undefined ? realIo : options.wrapIo(realIo);
+  const hardLinkMode = options.hardLinks ?? 'auto';
+  const hardLinks = hardLinkPolicy(
+    hardLinkMode,
+    hardLinkMode === 'auto' ? readProtectedHardlinks() : undefined,
+  );
+  const confineMethod = options.confineMethod ?? detectConfineMethod(realRoot);
+  const confinement = new Confinement({ realRoot, io, hardLinks, method: confineMethod });
+  const handles = new HandleCache({ capacity: capacity.handles, io, confinement });
   const metadata = new MetadataCache({
     capacity: capacity.metadata,
     ttlMs: options.metadataTtlMs ?? NAS_METADATA_TTL_MS,
+    watch: options.watchDirectories ?? true,
     onInvalidate: (realPath) => handles.invalidate(realPath),
   });
   const buffers = new ResizablePool<Buffer>({
@@ -119,7 +154,12 @@ export async function startNasService(options: NasServiceOptions): Promise<NasSe
     load.stop(); // an empty service name or token
     throw error;
   }
-  const files = new FileHandler({ resolver: new Resolver({ realRoot, io, metadata }), io, handles, buffers });
+  const files = new FileHandler({
+    resolver: new Resolver({ realRoot, io, metadata, hardLinks }),
+    io,
+    handles,
+    buffers,
+  });
 
   let closing = false;
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -173,5 +213,5 @@ export async function startNasService(options: NasServiceOptions): Promise<NasSe
     })();
     return closed;
   };
-  return { url: `http://${host}:${address.port}`, pools, close };
+  return { url: `http://${host}:${address.port}`, pools, hardLinks, confineMethod, close };
 }

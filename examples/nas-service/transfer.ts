@@ -4,7 +4,7 @@ import { isNotModified, rangeAllowed } from './conditional.js';
 import type { FileMeta } from './file-meta.js';
 import type { HandleCache, HandleLease } from './handle-cache.js';
 import type { FsError, FsIo } from './io.js';
-import { problemOf } from './io.js';
+import { NAS_ERRORS, problemOf } from './io.js';
 import { planRange } from './range.js';
 
 /** What sending a file needs: the pools, the file system and a way to drop stale cache entries. */
@@ -41,8 +41,13 @@ function whenSettled(req: IncomingMessage, res: ServerResponse, done: () => void
  * with one pread of its size plus one byte, so a size change since the stat shows up (the size
  * read differs): the caches are then dropped and `retry` runs the request again once from a fresh
  * stat; on the retry, whatever the read saw is sent. Larger files go out a buffer at a time, each
- * read waiting for the previous write to flush. The handle goes back to its pool after the last
- * read, the buffer once the response has settled (never while a read or a write still uses it).
+ * read waiting for the previous write to flush, never reading past the size resolved (the last
+ * read of a whole file asks one byte more: growth drops the caches; a file shorter than its
+ * metadata cuts the connection). The descriptor is checked against the metadata and the root
+ * before the first byte (see confine.ts): one that fails drops the caches and retries like a size
+ * change; the reads then use that descriptor only, so a path swapped mid-stream changes nothing.
+ * The handle goes back to its pool after the last read, the buffer once the response has settled
+ * (never while a read or a write still uses it).
  */
 export function sendFile(
   ctx: TransferContext,
@@ -91,24 +96,40 @@ export function sendFile(
     if (want <= buffer.length) {
       readOnce(ctx, req, res, { meta, lease, buffer, start, length, want, status, headers, retry });
     } else {
-      stream(ctx, req, res, { lease, buffer, start, length, status, headers, realPath: meta.realPath });
+      stream(ctx, req, res, {
+        lease,
+        buffer,
+        start,
+        length,
+        status,
+        headers,
+        realPath: meta.realPath,
+        partial,
+      });
     }
   };
-  const cached = ctx.handles.tryAcquire(meta.realPath, meta.ino);
-  if (cached !== undefined) {
-    withHandle(cached);
-    return;
-  }
-  ctx.handles.open(meta.realPath, meta.ino, (error, lease) => {
-    if (lease === undefined) {
-      const problem = problemOf(error ?? NO_HANDLE);
-      if (problem.status === 404) ctx.forget(meta.realPath);
-      ctx.fail(res, problem.status, problem.message, problem.cause);
+  ctx.handles.acquire(meta, (error, lease) => {
+    if (lease !== undefined) {
+      withHandle(lease);
       return;
     }
-    withHandle(lease);
+    const failure = error ?? NO_HANDLE;
+    const problem = problemOf(failure);
+    // The path no longer leads to the file resolved (gone, swapped, linked out of the root): the
+    // cached metadata is wrong, so drop it and resolve afresh once; the fresh answer stands.
+    if (problem.status === 404 || isNasError(failure)) {
+      ctx.forget(meta.realPath);
+      if (retry !== undefined) {
+        retry();
+        return;
+      }
+    }
+    ctx.fail(res, problem.status, problem.message, problem.cause);
   });
 }
+
+const NAS_CODES: ReadonlySet<string> = new Set(Object.values(NAS_ERRORS));
+const isNasError = (error: FsError): boolean => NAS_CODES.has(error.code ?? '');
 
 interface SingleRead {
   readonly meta: FileMeta;
@@ -160,6 +181,8 @@ interface Stream {
   readonly status: number;
   readonly headers: OutgoingHttpHeaders;
   readonly realPath: string;
+  /** A range: the file may go on past it, so no growth check. */
+  readonly partial: boolean;
 }
 
 function stream(ctx: TransferContext, req: IncomingMessage, res: ServerResponse, op: Stream): void {
@@ -184,7 +207,11 @@ function stream(ctx: TransferContext, req: IncomingMessage, res: ServerResponse,
   const step = (): void => {
     if (settled || lease === undefined) return finish();
     reading = true;
-    ctx.io.read(lease.value.fd, buffer, Math.min(remaining, buffer.length), position, (error, bytesRead) => {
+    // Never past the size resolved; the last read of a whole file asks one byte more to see growth
+    // (with exactly a buffer left, this read leaves one byte so that the last one has room).
+    let want = Math.min(op.partial ? remaining : remaining + 1, buffer.length);
+    if (!op.partial && remaining === buffer.length && remaining > 1) want = remaining - 1;
+    ctx.io.read(lease.value.fd, buffer, want, position, (error, bytesRead) => {
       reading = false;
       if (settled) return finish();
       if (error !== null || bytesRead === 0) {
@@ -194,9 +221,15 @@ function stream(ctx: TransferContext, req: IncomingMessage, res: ServerResponse,
         res.destroy();
         return;
       }
-      position += bytesRead;
-      remaining -= bytesRead;
-      const chunk = bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
+      let used = bytesRead;
+      if (used > remaining) {
+        // The file grew since its stat: send what the headers announce, and stat it afresh next time.
+        ctx.forget(op.realPath);
+        used = remaining;
+      }
+      position += used;
+      remaining -= used;
+      const chunk = used === buffer.length ? buffer : buffer.subarray(0, used);
       if (remaining === 0) {
         releaseHandle();
         res.end(chunk);

@@ -1,14 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import type { Stats } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { describeFile } from '../../examples/nas-service/file-meta.js';
-import { HandleCache } from '../../examples/nas-service/handle-cache.js';
-import type { HandleLease } from '../../examples/nas-service/handle-cache.js';
 import { createFsIo } from '../../examples/nas-service/io.js';
-import type { FsError, FsIo } from '../../examples/nas-service/io.js';
+import type { FsIo } from '../../examples/nas-service/io.js';
 import { LruPool } from '../../examples/nas-service/lru-pool.js';
 import { MetadataCache } from '../../examples/nas-service/metadata-cache.js';
 import { Resolver } from '../../examples/nas-service/resolver.js';
@@ -93,113 +90,6 @@ describe('LruPool', () => {
   });
 });
 
-/** A fake file system: descriptors are numbers; opens and closes are recorded; callbacks are async. */
-class FakeIo implements FsIo {
-  next = 100;
-  open_: string[] = [];
-  closed: number[] = [];
-  failOpen: string[] = [];
-  realpath(path: string, done: (error: FsError | null, real: string) => void): void {
-    queueMicrotask(() => done(null, path));
-  }
-  stat(_path: string, done: (error: FsError | null, stats: Stats) => void): void {
-    queueMicrotask(() =>
-      done(Object.assign(new Error('no'), { code: 'ENOSYS' }), undefined as unknown as Stats),
-    );
-  }
-  open(path: string, done: (error: FsError | null, fd: number) => void): void {
-    const code = this.failOpen.shift();
-    if (code !== undefined) {
-      queueMicrotask(() => done(Object.assign(new Error(code), { code }), -1));
-      return;
-    }
-    this.open_.push(path);
-    const fd = this.next++;
-    queueMicrotask(() => done(null, fd));
-  }
-  read(
-    _fd: number,
-    _b: Buffer,
-    _l: number,
-    _p: number,
-    done: (error: FsError | null, n: number) => void,
-  ): void {
-    queueMicrotask(() => done(null, 0));
-  }
-  close(fd: number, done: (error: FsError | null) => void): void {
-    this.closed.push(fd);
-    queueMicrotask(() => done(null));
-  }
-  readdir(_path: string, done: (error: FsError | null, names: string[]) => void): void {
-    queueMicrotask(() => done(null, []));
-  }
-}
-
-const openLease = (cache: HandleCache, path: string, ino = 1): Promise<HandleLease> =>
-  new Promise((resolve, reject) =>
-    cache.open(path, ino, (error, lease) => (lease === undefined ? reject(error) : resolve(lease))),
-  );
-
-describe('HandleCache', () => {
-  test('keeps descriptors by real path; a shrink closes the least recently used idle ones', async () => {
-    const io = new FakeIo();
-    const cache = new HandleCache({ capacity: 3, io });
-    for (const path of ['/a', '/b', '/c']) cache.release(await openLease(cache, path));
-    const a = cache.tryAcquire('/a', 1); // /a becomes the most recently used
-    assert.equal(a?.value.fd, 100);
-    const held = await openLease(cache, '/d'); // evicts /b (the oldest idle)
-    await cache.whenClosed();
-    assert.deepEqual(io.closed, [101]);
-    cache.resize(0);
-    await cache.whenClosed();
-    assert.deepEqual(io.closed.sort(), [101, 102]); // /a and /d are held
-    if (a !== undefined) cache.release(a);
-    cache.release(held);
-    await cache.whenClosed();
-    assert.deepEqual(io.closed.sort(), [100, 101, 102, 103]);
-    assert.deepEqual(cache.stats(), { name: 'handles', capacity: 0, inUse: 0, idle: 0, hits: 1, misses: 0 });
-  });
-
-  test('another inode means the file was replaced: the old descriptor goes', async () => {
-    const io = new FakeIo();
-    const cache = new HandleCache({ capacity: 2, io });
-    cache.release(await openLease(cache, '/f', 7));
-    assert.equal(cache.tryAcquire('/f', 8), undefined);
-    await cache.whenClosed();
-    assert.deepEqual(io.closed, [100]);
-    cache.invalidate('/nothing');
-  });
-
-  test('EMFILE closes idle descriptors and retries the open once', async () => {
-    const io = new FakeIo();
-    const cache = new HandleCache({ capacity: 4, io });
-    for (const path of ['/a', '/b', '/c', '/d']) cache.release(await openLease(cache, path));
-    io.failOpen.push('EMFILE');
-    const lease = await openLease(cache, '/e');
-    assert.equal(lease.value.fd, 104);
-    assert.deepEqual(io.closed, [100, 101]);
-    io.failOpen.push('EACCES');
-    await assert.rejects(openLease(cache, '/g'), { code: 'EACCES' });
-  });
-
-  test('concurrent opens of one file share one descriptor, except at capacity 0', async () => {
-    for (const [capacity, opens] of [
-      [8, 1],
-      [0, 3],
-    ] as const) {
-      const io = new FakeIo();
-      const cache = new HandleCache({ capacity, io });
-      const leases = await Promise.all([1, 2, 3].map(() => openLease(cache, '/f')));
-      assert.equal(io.open_.length, opens, `capacity ${capacity}`);
-      assert.equal(new Set(leases.map((l) => l.value.fd)).size, opens);
-      for (const lease of leases) cache.release(lease);
-      await cache.whenClosed();
-      assert.equal(io.closed.length, capacity === 0 ? 3 : 0);
-      assert.equal(cache.stats().inUse, 0);
-    }
-  });
-});
-
 describe('MetadataCache', () => {
   const dir = mkdtempSync(join(tmpdir(), 'poolpilot-meta-'));
   const file = join(dir, 'f.txt');
@@ -280,6 +170,26 @@ describe('MetadataCache', () => {
     assert.ok(told.includes(file));
     cache.resize(0);
     assert.equal(cache.watching, 0, 'the last entry of a directory ends its watch');
+  });
+
+  test('a watched directory renamed away drops every entry in it', async (t) => {
+    const moving = join(dir, 'moving');
+    mkdirSync(moving);
+    writeFileSync(join(moving, 'a.txt'), 'a');
+    writeFileSync(join(moving, 'b.txt'), 'b');
+    const cache = new MetadataCache({ capacity: 4, ttlMs: 60_000 });
+    t.after(() => cache.close());
+    for (const name of ['a.txt', 'b.txt']) {
+      const path = join(moving, name);
+      cache.store(`moving/${name}`, describeFile(path, statSync(path), cache.expiry()));
+    }
+    renameSync(moving, `${moving}.old`);
+    assert.ok(
+      await waitFor(
+        () => cache.lookup('moving/a.txt') === undefined && cache.lookup('moving/b.txt') === undefined,
+      ),
+      'entries under a renamed directory outlived the rename',
+    );
   });
 
   after(() => rmSync(dir, { recursive: true, force: true }));

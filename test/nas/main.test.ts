@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -138,11 +138,84 @@ describe('poolpilot-nas command', () => {
     }
   });
 
-  test('SIGINT stops it too; --quiet logs nothing', async () => {
-    const { child, stderr } = await spawnNas(['--root', tree.root, '--port', '0', '--quiet']);
+  test('SIGINT stops it too; --quiet logs nothing but the missing-token warning', async () => {
+    const { child, url, stderr } = await spawnNas(['--root', tree.root, '--port', '0', '--quiet']);
     child.kill('SIGINT');
     assert.deepEqual(await exitOf(child), { code: 0, signal: null });
+    assert.equal(
+      stderr(),
+      `poolpilot-nas: warning: no --token-file: anyone who can reach ${url} can resize the pools ` +
+        '(PUT /poolpilot/v1/pools/...)\n',
+    );
+  });
+});
+
+describe('poolpilot-nas without a token', () => {
+  for (const host of ['0.0.0.0', '::', '192.0.2.1', 'nas.example']) {
+    test(`refuses to start on non-loopback --host ${host}: exit 2, nothing listens`, () => {
+      const result = run(['--root', tree.root, '--port', '0', '--host', host]);
+      assert.equal(result.status, 2);
+      assert.match(String(result.stderr), /is not a loopback address and no --token-file is given/);
+      assert.equal(String(result.stdout), '');
+    });
+  }
+
+  test('--insecure-no-token lets it start on a non-loopback host, with the warning; the routes stay open', async () => {
+    const { child, url, stderr } = await spawnNas([
+      ...['--root', tree.root, '--port', '0', '--host', '0.0.0.0', '--insecure-no-token', '--quiet'],
+    ]);
+    try {
+      assert.match(stderr(), /warning: no --token-file/);
+      const port = new URL(url).port;
+      const resized = await fetch(`http://127.0.0.1:${port}/poolpilot/v1/pools/handles`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ capacity: 9, reason: 'test' }),
+      });
+      assert.equal(resized.status, 200);
+    } finally {
+      child.kill('SIGKILL');
+      await exitOf(child);
+    }
+  });
+
+  test('a token file: no warning, even on a non-loopback host', async () => {
+    const tokenFile = join(tree.outside, 'token2');
+    writeFileSync(tokenFile, 'cli-token\n');
+    const { child, stderr } = await spawnNas([
+      ...['--root', tree.root, '--port', '0', '--host', '0.0.0.0', '--token-file', tokenFile, '--quiet'],
+    ]);
+    child.kill('SIGTERM');
+    assert.deepEqual(await exitOf(child), { code: 0, signal: null });
     assert.equal(stderr(), '');
+  });
+
+  test('--hard-links refuse: a hard-linked file is a 403, the others are served', async () => {
+    linkSync(join(tree.root, 'hello.txt'), join(tree.root, 'hello-again.txt'));
+    const { child, url } = await spawnNas([
+      '--root',
+      tree.root,
+      '--port',
+      '0',
+      '--hard-links',
+      'refuse',
+      '--quiet',
+    ]);
+    try {
+      assert.equal((await fetch(`${url}/hello-again.txt`)).status, 403);
+      assert.equal((await fetch(`${url}/hello.txt`)).status, 403, 'both names of the inode');
+      assert.equal((await fetch(`${url}/sub/small.bin`)).status, 200);
+    } finally {
+      child.kill('SIGKILL');
+      await exitOf(child);
+      unlinkSync(join(tree.root, 'hello-again.txt'));
+    }
+  });
+
+  test('--hard-links takes auto, serve or refuse', () => {
+    const result = run(['--root', tree.root, '--hard-links', 'sometimes']);
+    assert.equal(result.status, 2);
+    assert.match(String(result.stderr), /--hard-links: must be one of auto, serve, refuse, got sometimes/);
   });
 });
 
