@@ -4,6 +4,7 @@
  * Each term of a {@link PromLoadSpec} gives `metric [/ per] / limit` clamped to [0, 1]; the load
  * is the max over the terms that could be evaluated.
  */
+import type { GetFailureCode } from './http-get.js';
 import { getWithDeadline } from './http-get.js';
 import { systemClock } from '../controller/clock.js';
 import { parsePromTextSliced } from './prometheus-sliced.js';
@@ -283,16 +284,7 @@ export interface FetchPromLoadOptions {
 }
 
 /** Why a fetch gave no load, as a stable code; `reason` is the human text. */
-export type PromLoadFailure =
-  | 'unreachable'
-  | 'timeout'
-  | 'aborted'
-  | 'http'
-  | 'redirect'
-  | 'encoding'
-  | 'too-large'
-  | 'bad-text'
-  | 'no-load';
+export type PromLoadFailure = GetFailureCode | 'bad-text' | 'no-load';
 
 /** A load with its terms and when it was read, or why there is none. */
 export type PromLoadResult =

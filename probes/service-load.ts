@@ -1,3 +1,4 @@
+import type { GetFailureCode } from './http-get.js';
 import { DEFAULT_MAX_BODY_BYTES, getWithDeadline } from './http-get.js';
 import { jsonErrorWithoutInput } from './json-error.js';
 import { systemClock } from '../controller/clock.js';
@@ -187,16 +188,7 @@ export interface FetchStatsOptions {
 export const MAX_STATS_BYTES = DEFAULT_MAX_BODY_BYTES;
 
 /** Why a fetch failed, as a stable code (for metrics and tests); `reason` is the human text. */
-export type FetchStatsFailure =
-  | 'unreachable'
-  | 'timeout'
-  | 'aborted'
-  | 'http'
-  | 'redirect'
-  | 'encoding'
-  | 'too-large'
-  | 'bad-json'
-  | 'invalid';
+export type FetchStatsFailure = GetFailureCode | 'bad-json' | 'invalid';
 
 export type FetchStatsResult =
   | { readonly ok: true; readonly stats: AgentStats; readonly at: number }

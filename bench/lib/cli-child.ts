@@ -15,13 +15,15 @@ export interface CliChildOptions {
   readonly nodeArgs?: readonly string[];
   /** How long to wait for the controller to listen and tick once (default 15 s). */
   readonly startTimeoutMs?: number;
+  /** More environment for the controller (a state directory, an API token, ...). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /**
  * `node dist/controller/cli/main.js run --config FILE` in a child process, as deployed, on
  * 127.0.0.1 at a free port, logging at `warn`. Every other POOLPILOT_* variable of this
  * environment is left out, so the run does not depend on the shell it was started from (no state
- * directory, no API token). Keeps the last lines of its output for when something goes wrong, and
+ * directory, no API token, unless `env` gives them). Keeps the last lines of its output for when something goes wrong, and
  * is killed when this process exits, however it exits.
  */
 export class CliChild {
@@ -45,6 +47,7 @@ export class CliChild {
         POOLPILOT_PORT: '0',
         POOLPILOT_HOST: '127.0.0.1',
         POOLPILOT_LOG_LEVEL: 'warn',
+        ...options.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
