@@ -6,8 +6,8 @@
 import { fetchPrometheusLoad, PromLoadEvaluator } from '../probes/prometheus-load.js';
 import { fetchServiceStats, loadFromStats } from '../probes/service-load.js';
 import type { Config, PromLoadSpec, ServiceSpec } from '../policies/types.js';
-import { systemClock } from './clock.js';
-import type { Clock } from './clock.js';
+import { systemClock } from '../core/clock.js';
+import type { Clock } from '../core/clock.js';
 import type { ServiceObservation, ServiceObserver } from './loop.js';
 import { readTokenFile, serviceToken } from './service-token.js';
 

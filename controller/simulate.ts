@@ -12,7 +12,7 @@ import { decide, initialState } from '../policies/decide.js';
 import type { PoolDecision } from '../policies/decision.js';
 import { formatConfigError, loadConfigFile } from '../policies/loader.js';
 import type { Config } from '../policies/types.js';
-import type { Reading, Signals } from '../probes/reading.js';
+import type { Reading, Signals } from '../core/signals.js';
 
 /** Usage of `poolpilot simulate`, printed on `--help` (stdout) and on usage errors (stderr). */
 export const SIMULATE_USAGE = `Usage: poolpilot simulate --config FILE --trace FILE

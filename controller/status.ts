@@ -2,7 +2,7 @@
  * The document of `GET /api/v1/status` (CONTRACT section 5), built from the loop's view.
  */
 import { nameRecord, own } from '../policies/names.js';
-import type { Reading } from '../probes/reading.js';
+import type { Reading } from '../core/signals.js';
 import type { ControlLoop } from './loop.js';
 import { poolKey } from '../policies/decision.js';
 

@@ -4,7 +4,7 @@
  * so the fast path never waits on it.
  */
 import { SysinfoProbe } from '../probes/sysinfo.js';
-import type { Reading } from '../probes/reading.js';
+import type { Reading } from '../core/signals.js';
 import type { CacheSampler } from './loop.js';
 
 export class SysinfoCacheSampler implements CacheSampler {

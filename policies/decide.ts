@@ -23,7 +23,7 @@ import type {
 import { formatDuration } from './duration.js';
 import type { BandName, BandSpec, Policy, PoolSpec, Rule, SignalName } from './types.js';
 import { SIGNAL_NAMES } from './types.js';
-import type { Reading } from '../probes/reading.js';
+import type { Reading } from '../core/signals.js';
 
 /** One signal as a pool's rules see it at this tick. */
 interface SignalView {

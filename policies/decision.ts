@@ -3,7 +3,7 @@
  * explained result for each pool. Pure data, JSON-serialisable, so the same values feed the
  * live loop, the simulator, the decision log, the API and the state directory.
  */
-import type { Signals } from '../probes/reading.js';
+import type { Signals } from '../core/signals.js';
 import type { ActionKind, BandName, Config, SignalName } from './types.js';
 
 /** Per-pool memory of the decision core between ticks. */

@@ -3,15 +3,16 @@
  * The loader produces these; nothing downstream ever sees raw YAML.
  * Durations are milliseconds here, whatever the file wrote.
  */
+import type { CacheSignalSpec, PromLoadSpec } from '../core/signal-specs.js';
+
+export { CACHE_SOURCES } from '../core/signal-specs.js';
+export type { CacheSignalSpec, CacheSource, PromLoadSpec, PromLoadTerm } from '../core/signal-specs.js';
 
 export const SIGNAL_NAMES = ['cache', 'load'] as const;
 export type SignalName = (typeof SIGNAL_NAMES)[number];
 
 export const BAND_NAMES = ['low', 'mid', 'high'] as const;
 export type BandName = (typeof BAND_NAMES)[number];
-
-export const CACHE_SOURCES = ['meminfo', 'psi', 'cgroup', 'refault'] as const;
-export type CacheSource = (typeof CACHE_SOURCES)[number];
 
 /** What a pool gets while a signal its rules need is stale or missing. */
 export const ON_MISSING = ['hold', 'base', 'min'] as const;
@@ -40,19 +41,6 @@ export interface Rule {
   readonly action: Action;
 }
 
-export interface CacheSignalSpec {
-  readonly sources: readonly CacheSource[];
-  /** PSI `some` percentage that counts as full pressure (1.0). */
-  readonly psiSaturation: number;
-  /**
-   * The cgroup the `cgroup` source (and a cgroup-scoped `refault`) reads: absolute, or relative
-   * to the cgroup root (POOLPILOT_CGROUP_ROOT). Undefined: the root itself.
-   */
-  readonly cgroupPath?: string;
-  /** Refaulted file pages per second that count as full pressure (1.0). */
-  readonly refaultSaturation: number;
-}
-
 export interface LoadSignalSpec {
   /** Event-loop delay p99 (ms) that counts as full load (1.0). */
   readonly delayLimitMs: number;
@@ -75,35 +63,6 @@ export interface PoolSpec {
   readonly base: number;
   readonly min: number;
   readonly max: number;
-}
-
-/**
- * One term of a load mapping from Prometheus text (for services, such as Go ones, that export
- * their runtime metrics rather than the agent's load block): value = metric [/ per] / limit,
- * clamped to [0, 1]. For a histogram, `quantile` picks a quantile of the observations since
- * the previous scrape.
- */
-export interface PromLoadTerm {
-  readonly metric: string;
-  /** Only samples with these label values. */
-  readonly labels?: Readonly<Record<string, string>>;
-  /** For a histogram metric: the quantile (0..1) to take, e.g. 0.99. */
-  readonly quantile?: number;
-  /** Another metric (a gauge) to divide by, e.g. go_sched_gomaxprocs_threads. */
-  readonly per?: string;
-  /** The value (after `per`) that counts as full load (1.0). */
-  readonly limit: number;
-}
-
-export interface PromLoadSpec {
-  /** Where the Prometheus text is served, e.g. http://127.0.0.1:2112/metrics. */
-  readonly url: string;
-  /**
-   * The bearer token for this endpoint, read at each scrape. Without it the service's own token
-   * is sent only when `url` has the service's origin (scheme, host and port), never elsewhere.
-   */
-  readonly tokenFile?: string;
-  readonly terms: readonly PromLoadTerm[];
 }
 
 export interface ServiceSpec {

@@ -1,13 +1,13 @@
-import { systemClock } from '../controller/clock.js';
+import { systemClock } from '../core/clock.js';
 import { CgroupProbe } from './cgroup.js';
 import { MeminfoProbe } from './meminfo.js';
 import { PsiProbe } from './psi.js';
 import { RefaultProbe } from './refault.js';
 import { isNoValue } from './source-reading.js';
-import type { Clock } from '../controller/clock.js';
-import type { CacheSignalSpec, CacheSource } from '../policies/types.js';
+import type { Clock } from '../core/clock.js';
+import type { CacheSignalSpec, CacheSource } from '../core/signal-specs.js';
 import type { CgroupSample } from './cgroup.js';
-import type { Reading } from './reading.js';
+import type { Reading } from '../core/signals.js';
 import type { RefaultSample } from './refault.js';
 import type { SignalSource } from './source-reading.js';
 

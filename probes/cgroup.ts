@@ -4,7 +4,7 @@
  * for the controller's metrics.
  */
 import { performance } from 'node:perf_hooks';
-import { systemClock } from '../controller/clock.js';
+import { systemClock } from '../core/clock.js';
 import { CgroupFiles } from './cgroup-files.js';
 import {
   MEMORY_STAT_KEYS,
@@ -21,11 +21,11 @@ import { CounterRate } from './counter-rate.js';
 import { counterIncrements, parseFlatKeyed } from './flat-keyed.js';
 import { parsePsi } from './psi.js';
 import { noValue } from './source-reading.js';
-import type { Clock } from '../controller/clock.js';
+import type { Clock } from '../core/clock.js';
 import type { CgroupFilesOptions, CgroupLocation } from './cgroup-files.js';
 import type { CgroupEventCounts, CgroupVersion } from './cgroup-parse.js';
 import type { FlatKeyed } from './flat-keyed.js';
-import type { Reading } from './reading.js';
+import type { Reading } from '../core/signals.js';
 import type { SignalSource } from './source-reading.js';
 
 /** A v2 cgroup's memory pressure (memory.pressure). */

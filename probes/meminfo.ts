@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import { systemClock } from '../controller/clock.js';
+import { systemClock } from '../core/clock.js';
 import { LineScanner } from './line-scanner.js';
 import { ProcFile } from './proc-file.js';
-import type { Clock } from '../controller/clock.js';
-import type { Reading } from './reading.js';
+import type { Clock } from '../core/clock.js';
+import type { Reading } from '../core/signals.js';
 
 /** The fields of /proc/meminfo this project uses, in kB, plus every well-formed field by name. */
 export interface Meminfo {

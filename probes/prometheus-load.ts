@@ -6,11 +6,11 @@
  */
 import type { GetFailureCode } from './http-get.js';
 import { getWithDeadline } from './http-get.js';
-import { systemClock } from '../controller/clock.js';
+import { systemClock } from '../core/clock.js';
 import { parsePromTextSliced } from './prometheus-sliced.js';
 import { MAX_EXPOSITION_BYTES, MAX_EXPOSITION_SAMPLES, parseFloatToken } from './prometheus-text.js';
-import type { Clock } from '../controller/clock.js';
-import type { PromLoadSpec, PromLoadTerm } from '../policies/types.js';
+import type { Clock } from '../core/clock.js';
+import type { PromLoadSpec, PromLoadTerm } from '../core/signal-specs.js';
 import type { MetricFamily, MetricType, PromSample } from './prometheus-text.js';
 
 /** One cumulative histogram bucket: how many observations were <= `le`. */

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { systemClock } from '../controller/clock.js';
+import { systemClock } from '../core/clock.js';
 import { LineScanner } from './line-scanner.js';
 import { ProcFile } from './proc-file.js';
-import type { Clock } from '../controller/clock.js';
-import type { Reading } from './reading.js';
+import type { Clock } from '../core/clock.js';
+import type { Reading } from '../core/signals.js';
 
 /** One line of a PSI file: averages in percent, `totalUs` the cumulative stall time in microseconds. */
 export interface PsiLine {

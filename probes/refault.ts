@@ -5,16 +5,16 @@
  */
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { systemClock } from '../controller/clock.js';
+import { systemClock } from '../core/clock.js';
 import { CgroupFiles } from './cgroup-files.js';
 import { CounterRate } from './counter-rate.js';
 import { missingKeyReason, parseFlatKeyed } from './flat-keyed.js';
 import { ProcFile } from './proc-file.js';
 import { noValue } from './source-reading.js';
-import type { Clock } from '../controller/clock.js';
+import type { Clock } from '../core/clock.js';
 import type { FlatKeyed } from './flat-keyed.js';
 import type { ProcFileRead } from './proc-file.js';
-import type { Reading } from './reading.js';
+import type { Reading } from '../core/signals.js';
 import type { SignalSource } from './source-reading.js';
 
 /**

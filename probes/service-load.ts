@@ -1,8 +1,8 @@
 import type { GetFailureCode } from './http-get.js';
 import { DEFAULT_MAX_BODY_BYTES, getWithDeadline } from './http-get.js';
 import { jsonErrorWithoutInput } from './json-error.js';
-import { systemClock } from '../controller/clock.js';
-import type { Clock } from '../controller/clock.js';
+import { systemClock } from '../core/clock.js';
+import type { Clock } from '../core/clock.js';
 
 /** One pool as the service reports it (CONTRACT section 3). */
 export interface AgentPoolStats {

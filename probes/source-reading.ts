@@ -3,7 +3,7 @@
  * "no value": the source works but has nothing to say this time (an unlimited cgroup, a refault
  * counter on its first sample). A no-value neither raises the combined signal nor makes it stale.
  */
-import type { Reading } from './reading.js';
+import type { Reading } from '../core/signals.js';
 
 /** One enabled source of the `cache` signal. */
 export interface SignalSource {

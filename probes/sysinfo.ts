@@ -3,9 +3,9 @@
  * on a machine without /proc/meminfo (macOS, for development). A tick-path probe only, never the
  * 100 ms fast path: each call is asynchronous and costs hundreds of microseconds or more.
  */
-import { systemClock } from '../controller/clock.js';
-import type { Clock } from '../controller/clock.js';
-import type { Reading } from './reading.js';
+import { systemClock } from '../core/clock.js';
+import type { Clock } from '../core/clock.js';
+import type { Reading } from '../core/signals.js';
 
 /** The two calls of `systeminformation` this probe uses (injected in tests). */
 export interface SysinfoSource {

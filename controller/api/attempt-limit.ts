@@ -3,7 +3,7 @@
  * authentications. Its memory is bounded: at most `maxKeys` keys are kept, expired ones first
  * to go, then the oldest.
  */
-import type { Clock } from '../clock.js';
+import type { Clock } from '../../core/clock.js';
 
 export interface AttemptLimitOptions {
   /** Attempts allowed per key and window; the next ones are refused until the window ends. */

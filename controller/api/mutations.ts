@@ -8,7 +8,7 @@
  */
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsync, onRequestHookHandler } from 'fastify';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../../core/clock.js';
 import type { AuthHook } from './auth.js';
 import type { ControllerApi } from './controller-api.js';
 import { errorSchema } from './errors.js';

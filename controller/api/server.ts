@@ -6,8 +6,8 @@
 import swagger from '@fastify/swagger';
 import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import { systemClock } from '../clock.js';
-import type { Clock } from '../clock.js';
+import { systemClock } from '../../core/clock.js';
+import type { Clock } from '../../core/clock.js';
 import { AttemptLimit } from './attempt-limit.js';
 import { API_LOG_REDACT_PATHS, apiAuth } from './auth.js';
 import { capConnections, connectionLimits, serverTimeouts } from './connections.js';

@@ -19,7 +19,7 @@ import { CacheSignalProbe } from '../../probes/cache-signal.js';
 import { API_LOG_REDACT_PATHS, isLoopbackHost } from '../api/auth.js';
 import { buildServer } from '../api/server.js';
 import { API_TOKEN_FILE_ENV, resolveApiToken } from '../api/token-source.js';
-import { systemClock } from '../clock.js';
+import { systemClock } from '../../core/clock.js';
 import { ConfigWatcher } from '../config-watcher.js';
 import { Controller } from '../controller.js';
 import { startDemoService, withDemoTarget } from '../demo.js';

@@ -4,8 +4,8 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { systemClock } from '../clock.js';
-import type { Clock } from '../clock.js';
+import { systemClock } from '../../core/clock.js';
+import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../logger.js';
 import {
   errorText,

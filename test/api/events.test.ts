@@ -9,7 +9,7 @@ import { after, afterEach, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { EventStreamOptions } from '../../controller/api/events.js';
 import { buildServer } from '../../controller/api/server.js';
-import { ManualClock } from '../../controller/clock.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { Controller } from '../../controller/controller.js';
 import { EventHub } from '../../controller/events.js';
 import type { ServiceObservation } from '../../controller/loop.js';

@@ -10,7 +10,7 @@ import type { ConnectionOptions } from '../../controller/api/connections.js';
 import type { EventStreamOptions } from '../../controller/api/events.js';
 import type { RateLimitOptions } from '../../controller/api/mutations.js';
 import { buildServer } from '../../controller/api/server.js';
-import { ManualClock } from '../../controller/clock.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { Controller } from '../../controller/controller.js';
 import type { EventHub } from '../../controller/events.js';
 import type { ServiceObservation, ServiceObserver } from '../../controller/loop.js';

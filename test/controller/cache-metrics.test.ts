@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ManualClock } from '../../controller/clock.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { Controller } from '../../controller/controller.js';
 import { ManualScheduler } from '../../controller/scheduler.js';
 import { CacheSignalProbe } from '../../probes/cache-signal.js';

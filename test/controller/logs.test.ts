@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { parseRunOptions } from '../../controller/cli/run-options.js';
 import { UsageError } from '../../controller/cli/usage-error.js';
-import { ManualClock } from '../../controller/clock.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { Controller } from '../../controller/controller.js';
 import type { DecisionRecord } from '../../controller/decision-log.js';
 import { ManualScheduler } from '../../controller/scheduler.js';

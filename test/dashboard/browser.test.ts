@@ -14,7 +14,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import type { FastifyInstance } from 'fastify';
 import { policyRoute } from '../../controller/api/policy.js';
 import { buildServer } from '../../controller/api/server.js';
-import { ManualClock } from '../../controller/clock.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { Controller } from '../../controller/controller.js';
 import type { ServiceObservation, ServiceObserver } from '../../controller/loop.js';
 import { ManualScheduler } from '../../controller/scheduler.js';

@@ -5,7 +5,7 @@
 import { decide, initialState } from '../../policies/decide.js';
 import type { DecisionState, Override, PoolDecision } from '../../policies/decision.js';
 import type { Config, OnMissing, Policy, PoolSpec, Rule } from '../../policies/types.js';
-import type { Reading, Signals } from '../../probes/reading.js';
+import type { Reading, Signals } from '../../core/signals.js';
 
 /** The article's matrix: shrink to 80 % when cache is high, +10 %/min when load is high, else hold. */
 export const seedRules: readonly Rule[] = [

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { OnMissing, Rule } from '../../policies/types.js';
-import type { Signals } from '../../probes/reading.js';
+import type { Signals } from '../../core/signals.js';
 import { Driver, fresh, makeConfig } from './configs.js';
 
 /** Shrink the pool once (1024 -> 819) so that hold, base and min give three different answers. */

@@ -6,7 +6,7 @@ import type { Override, PoolDecision } from '../../policies/decision.js';
 import { poolKey } from '../../policies/decision.js';
 import type { Action, BandName, BandSpec, Config, PoolSpec, Rule } from '../../policies/types.js';
 import { BAND_NAMES, ON_MISSING } from '../../policies/types.js';
-import type { Signals } from '../../probes/reading.js';
+import type { Signals } from '../../core/signals.js';
 import { Driver, makeConfig } from './configs.js';
 
 /** Slack the core allows floors of products that should be whole; the bounds below allow the same. */

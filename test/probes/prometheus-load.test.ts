@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { ManualClock } from '../../controller/clock.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import {
   PromLoadEvaluator,
   fetchPrometheusLoad,
@@ -13,7 +13,7 @@ import { parsePromText } from '../../probes/prometheus-text.js';
 import { fixtures } from '../helpers/paths.js';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { PromLoadSpec, PromLoadTerm } from '../../policies/types.js';
+import type { PromLoadSpec, PromLoadTerm } from '../../core/signal-specs.js';
 import type { PromLoadEvaluation, PromTermResult } from '../../probes/prometheus-load.js';
 import type { MetricFamily } from '../../probes/prometheus-text.js';
 

@@ -1,10 +1,4 @@
-/** Time, injected so that tests drive it instead of waiting on the real clock. */
-export interface Clock {
-  /** Milliseconds since the epoch. */
-  now(): number;
-}
-
-export const systemClock: Clock = { now: () => Date.now() };
+import type { Clock } from '../../core/clock.js';
 
 /** A clock a test moves by hand. */
 export class ManualClock implements Clock {

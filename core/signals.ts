@@ -1,4 +1,9 @@
 /**
+ * The signals, where the layers meet: probes produce readings, `decide()` reads them, the
+ * controller records and shows them. Types and names only; nothing here reads or decides.
+ */
+
+/**
  * A value read from somewhere at some time. Every signal carries when it was read and
  * whether it can be trusted; a rule never acts on a stale or missing reading.
  */
