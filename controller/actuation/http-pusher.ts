@@ -9,7 +9,7 @@ import { BrokenCircuitError, TaskCancelledError } from 'cockatiel';
 import type { RetryPolicy } from 'cockatiel';
 import { Agent } from 'undici';
 import type { ServiceSpec } from '../../policies/types.js';
-import type { PushRequest, PushResult, Pusher } from '../actuator.js';
+import type { PushRequest, PushResult, Pusher } from './pusher.js';
 import { serviceToken } from '../service-token.js';
 import { PushBudget } from './budget.js';
 import { resolvePusherOptions } from './options.js';
