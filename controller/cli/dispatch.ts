@@ -1,7 +1,7 @@
 /**
  * The `poolpilot` command's dispatch to run, validate and simulate (CONTRACT section 1).
  */
-import { simulateCommand } from '../simulate.js';
+import { simulateCommand } from './simulate.js';
 import type { CommandIo } from './io.js';
 import { processIo } from './io.js';
 import { runCommand } from './run.js';

@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { simulateCommand } from '../../controller/simulate.js';
+import { simulateCommand } from '../../controller/cli/simulate.js';
 import { loadConfigText } from '../../policies/loader.js';
 import { cliPath, repoRoot } from '../helpers/paths.js';
 import { seedRules } from './configs.js';
