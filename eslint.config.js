@@ -1,6 +1,40 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The direction of the layers (DESIGN "Data flow"): each folder names the folders of ours it
+ * must not import. `core/` is below everything; `policies/` and `probes/` import only core;
+ * the agent SDK only core; the examples only the SDK and core; nothing shipped imports tests,
+ * benchmarks or tools. Checked on static imports, re-exports and `import()` with a literal.
+ * test/lint/layers.test.ts proves each rule still fires.
+ */
+const TOOLING = ['test', 'bench', 'tools', 'scripts'];
+export const LAYERS = {
+  core: ['controller', 'policies', 'probes', 'agent', 'examples', ...TOOLING],
+  policies: ['controller', 'probes', 'agent', 'examples', ...TOOLING],
+  probes: ['controller', 'policies', 'agent', 'examples', ...TOOLING],
+  agent: ['controller', 'policies', 'probes', 'examples', ...TOOLING],
+  examples: ['controller', 'policies', 'probes', ...TOOLING],
+  controller: TOOLING,
+};
+
+/** The rules that keep a folder's imports out of `forbidden` folders of ours. */
+function layer(folder, forbidden) {
+  // A relative specifier that climbs out (one `../` or more) into one of the forbidden folders.
+  const source = `^(\\./)?(\\.\\./)+(${forbidden.join('|')})(/|$)`;
+  const message = `${folder}/ must not import ${forbidden.join(', ')} (DESIGN "Data flow"; shared types go in core/)`;
+  return {
+    files: [`${folder}/**/*.{ts,js,mjs}`],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: source, message }] }],
+      'no-restricted-syntax': [
+        'error',
+        { selector: `ImportExpression > Literal[value=/${source.replaceAll('/', '\\/')}/]`, message },
+      ],
+    },
+  };
+}
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/', 'test-output/'] },
   js.configs.recommended,
@@ -35,4 +69,5 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
+  ...Object.entries(LAYERS).map(([folder, forbidden]) => layer(folder, forbidden)),
 );
