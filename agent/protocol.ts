@@ -1,13 +1,28 @@
+/**
+ * The agent side of the protocol (CONTRACT section 3) without any I/O. The protocol itself
+ * (routes, limits, document shapes, validation) is core/protocol*.ts, shared with the controller;
+ * this module re-exports the parts that are the SDK's public API.
+ */
+import type {
+  AgentErrorBody,
+  AgentErrorCode,
+  AgentMemoryStats,
+  AgentStats,
+  ResizeAnswer,
+} from '../core/protocol.js';
+import { parseResizeBody } from '../core/protocol-validate.js';
 import { DecisionMemory } from './decision-memory.js';
 import type { LoadSample, LoadSource } from './load-monitor.js';
 import type { PoolStats, Resizable } from './resizable-pool.js';
 import { BearerToken } from './token.js';
 
+export { DECISION_ID_MAX_LENGTH, POOL_PATH, REASON_MAX_LENGTH, STATS_PATH } from '../core/protocol.js';
+export type { AgentErrorBody, AgentErrorCode, ResizeAnswer, ResizeBody } from '../core/protocol.js';
+export { parseResizeBody, validateResizeBody } from '../core/protocol-validate.js';
+export type { ParsedResizeBody } from '../core/protocol-validate.js';
+
 /** The `memory` block of the stats document: the service's own working set and limit, in bytes. */
-export interface MemoryStats {
-  readonly workingSetBytes?: number;
-  readonly limitBytes?: number;
-}
+export type MemoryStats = AgentMemoryStats;
 
 /** What `onResize` hears after a resize command was applied (replays of a decision are not). */
 export interface ResizeEvent {
@@ -37,36 +52,11 @@ export interface PoolpilotAgentOptions {
   readonly decisionMemoryLimit?: number;
 }
 
-/** Body of `PUT /poolpilot/v1/pools/{name}`. */
-export interface ResizeBody {
-  readonly capacity: number;
-  readonly decisionId?: string;
-  readonly reason?: string;
-}
-
-/** Answer of `PUT /poolpilot/v1/pools/{name}`. */
-export interface ResizeAnswer {
-  readonly name: string;
-  readonly capacity: number;
-  readonly previous: number;
-}
-
-/** Answer of `GET /poolpilot/v1/stats` (CONTRACT section 3). */
-export interface StatsDocument {
-  readonly service: string;
+/** The stats document this SDK sends: the protocol's, with every pool and load field filled in. */
+export interface StatsDocument extends AgentStats {
   readonly pools: readonly PoolStats[];
   readonly load?: LoadSample;
   readonly memory?: MemoryStats;
-}
-
-/** The stable `error` codes of the agent's error answers. */
-export type AgentErrorCode =
-  'bad_request' | 'unauthorized' | 'unknown_pool' | 'method_not_allowed' | 'internal';
-
-/** Body of every error answer: a stable code and a message for humans. */
-export interface AgentErrorBody {
-  readonly error: AgentErrorCode;
-  readonly message: string;
 }
 
 /** A complete answer, for a front end to write out as JSON. */
@@ -79,37 +69,10 @@ export interface AgentAnswer {
   readonly failure?: { readonly message: string; readonly error: unknown };
 }
 
-/** Route of the stats document (CONTRACT section 3). */
-export const STATS_PATH = '/poolpilot/v1/stats';
-/** Route of the resize command (CONTRACT section 3), `:name` being the pool's name. */
-export const POOL_PATH = '/poolpilot/v1/pools/:name';
 /** Largest resize body accepted, in bytes; a larger one is answered 400. */
 export const BODY_LIMIT_BYTES = 16 * 1024;
-/** Longest `decisionId`, in characters (Unicode code points). */
-export const DECISION_ID_MAX_LENGTH = 256;
-/** Longest `reason`, in characters (Unicode code points). */
-export const REASON_MAX_LENGTH = 4096;
 
 const POOL_FIELDS = ['name', 'capacity', 'inUse', 'idle', 'hits', 'misses'] as const;
-const RESIZE_KEYS: ReadonlySet<string> = new Set(['capacity', 'decisionId', 'reason']);
-
-/** The outcome of parsing a resize body: the body, or why it is refused. */
-export type ParsedResizeBody =
-  { readonly ok: true; readonly body: ResizeBody } | { readonly ok: false; readonly message: string };
-
-const refuse = (message: string): ParsedResizeBody => ({ ok: false, message });
-
-/** A string of `min` to `max` characters, counted as JSON Schema does (code points), as openapi.json says. */
-const isText = (value: unknown, min: number, max: number): value is string =>
-  typeof value === 'string' &&
-  value.length >= min &&
-  value.length - (value.match(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g)?.length ?? 0) <= max;
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'number' ? String(value) : `a ${typeof value}`;
-}
 
 /** An error answer with the `{error, message}` body. */
 export function errorAnswer(
@@ -134,57 +97,6 @@ export function contentTypeProblem(header: string | undefined): string | undefin
   const utf8 = charset === undefined || /^charset="?utf-?8"?$/.test(charset);
   if (type === 'application/json' && utf8) return undefined;
   return `the body must be JSON (application/json, UTF-8), not ${header.slice(0, 100)}`;
-}
-
-/**
- * Parses and validates a resize body strictly: a JSON object with an integer `capacity` from 0 to
- * Number.MAX_SAFE_INTEGER, an optional `decisionId` (1 to 256 characters), an optional `reason`
- * (at most 4096) and no other key. Never throws; a problem comes back as a message.
- */
-export function parseResizeBody(text: string): ParsedResizeBody {
-  if (text.trim() === '') return refuse('the body is empty; it must be a JSON object');
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    return refuse(`the body is not JSON: ${(error as Error).message}`);
-  }
-  return validateResizeBody(value);
-}
-
-/** Validates an already parsed resize body (see `parseResizeBody`). */
-export function validateResizeBody(value: unknown): ParsedResizeBody {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return refuse(`the body must be a JSON object, got ${describe(value)}`);
-  }
-  const record = value as Record<string, unknown>;
-  const unknown = Object.keys(record).find((key) => !RESIZE_KEYS.has(key));
-  if (unknown !== undefined) {
-    return refuse(
-      `unknown key ${JSON.stringify(unknown.slice(0, 100))}; allowed: capacity, decisionId, reason`,
-    );
-  }
-  const { capacity, decisionId, reason } = record;
-  if (capacity === undefined) return refuse('capacity is required');
-  if (typeof capacity !== 'number' || !Number.isSafeInteger(capacity) || capacity < 0) {
-    return refuse(
-      `capacity must be an integer from 0 to ${Number.MAX_SAFE_INTEGER}, got ${describe(capacity)}`,
-    );
-  }
-  if (decisionId !== undefined && !isText(decisionId, 1, DECISION_ID_MAX_LENGTH)) {
-    return refuse(`decisionId must be a string of 1 to ${DECISION_ID_MAX_LENGTH} characters`);
-  }
-  if (reason !== undefined && !isText(reason, 0, REASON_MAX_LENGTH)) {
-    return refuse(`reason must be a string of at most ${REASON_MAX_LENGTH} characters`);
-  }
-  return {
-    ok: true,
-    body: {
-      capacity,
-      ...(decisionId === undefined ? {} : { decisionId }),
-      ...(reason === undefined ? {} : { reason }),
-    },
-  };
 }
 
 /** Copies the named fields that are defined, so a source of the service's own adds nothing else. */

@@ -8,6 +8,8 @@
 import { BrokenCircuitError, TaskCancelledError } from 'cockatiel';
 import type { RetryPolicy } from 'cockatiel';
 import { Agent } from 'undici';
+import { POOL_PATH } from '../../core/protocol.js';
+import type { ResizeBody } from '../../core/protocol.js';
 import type { ServiceSpec } from '../../policies/types.js';
 import type { PushRequest, PushResult, Pusher } from './pusher.js';
 import { serviceToken } from '../service-token.js';
@@ -137,7 +139,7 @@ export class HttpPusher implements Pusher {
       dispatcher: this.agent,
       ...poolTarget(req.service, req.pool),
       headers: await authHeaders(req.service),
-      body: JSON.stringify({ capacity: req.capacity, decisionId: req.decisionId, reason: req.reason }),
+      body: JSON.stringify(resizeBody(req)),
       timeoutMs: o.timeoutMs,
       wallNow: o.wallNow,
     };
@@ -213,12 +215,18 @@ export class HttpPusher implements Pusher {
   }
 }
 
+/** The agent protocol's resize body of a push. */
+function resizeBody(req: PushRequest): ResizeBody {
+  return { capacity: req.capacity, decisionId: req.decisionId, reason: req.reason };
+}
+
 /** The origin and path of a pool's resize route under the service's base URL. */
 function poolTarget(service: ServiceSpec, pool: string): { origin: string; path: string } {
   const base = service.url.endsWith('/') ? service.url : service.url + '/';
   let url: URL;
   try {
-    url = new URL(`poolpilot/v1/pools/${encodeURIComponent(pool)}`, base);
+    // POOL_PATH without its leading slash: relative to the base, whose own path is kept.
+    url = new URL(POOL_PATH.slice(1).replace(':name', encodeURIComponent(pool)), base);
   } catch (err) {
     throw new PushError('POOLPILOT_PUSH_CONNECTION', `invalid service URL ${JSON.stringify(service.url)}`, {
       retryable: false,

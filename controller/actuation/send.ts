@@ -4,6 +4,8 @@
  * a retry can help. No retries, no limits here: the pusher wraps this in its policies.
  */
 import type { Dispatcher } from 'undici';
+import type { AgentErrorBody } from '../../core/protocol.js';
+import { parseResizeAnswer } from '../../core/protocol-validate.js';
 import { PushError, describeError, summarise } from './push-error.js';
 
 /** Largest answer read, in bytes (the dispatcher's `maxResponseSize`); an agent's answer is under 200. */
@@ -93,8 +95,8 @@ function interpret(
   wallNow: () => number,
 ): Applied {
   if (status >= 200 && status < 300) {
-    const body = parseJson(text);
-    if (!isAnswer(body)) {
+    const answer = parseResizeAnswer(parseJson(text));
+    if (!answer.ok) {
       throw new PushError('POOLPILOT_PUSH_BAD_ANSWER', `bad answer: HTTP ${status} ${summarise(text)}`, {
         retryable: false,
         unhealthy: true,
@@ -102,8 +104,8 @@ function interpret(
       });
     }
     return {
-      capacity: body.capacity,
-      previous: typeof body.previous === 'number' ? body.previous : null,
+      capacity: answer.value.capacity,
+      previous: answer.value.previous,
       replayed: headers['poolpilot-replayed'] === 'true',
     };
   }
@@ -125,17 +127,11 @@ function throwStatus(status: number, detail: string, retryAfterMs: number | unde
 
 /** `code: message` of an agent's `{"error", "message"}` answer, or the answer on one line. */
 function errorDetail(text: string): string {
-  const body = parseJson(text) as { error?: unknown; message?: unknown } | undefined;
+  const body = parseJson(text) as { [K in keyof AgentErrorBody]?: unknown } | undefined;
   if (body && typeof body.error === 'string' && typeof body.message === 'string') {
     return summarise(`${body.error}: ${body.message}`);
   }
   return summarise(text);
-}
-
-function isAnswer(body: unknown): body is { capacity: number; previous?: unknown } {
-  if (typeof body !== 'object' || body === null) return false;
-  const capacity = (body as { capacity?: unknown }).capacity;
-  return typeof capacity === 'number' && Number.isSafeInteger(capacity) && capacity >= 0;
 }
 
 function parseJson(text: string): unknown {

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadFromStats, parseAgentStats } from '../../probes/service-load.js';
-import type { AgentLoadStats } from '../../probes/service-load.js';
+import type { AgentLoadStats } from '../../core/protocol.js';
+import { parseAgentStats } from '../../core/protocol-validate.js';
+import { loadFromStats } from '../../probes/service-load.js';
 
 const load = (l: AgentLoadStats | undefined, limit = 100): number | undefined =>
   loadFromStats(l === undefined ? {} : { load: l }, limit);
@@ -71,15 +72,15 @@ test('parseAgentStats: only service, pool names and capacities are required; nul
 const rejects: ReadonlyArray<readonly [string, unknown, RegExp]> = [
   ['not an object', [1, 2], /^the document must be an object, got an array$/],
   ['null', null, /^the document must be an object, got null$/],
-  ['no service', { pools: [] }, /^service must be a non-empty string, got nothing$/],
+  ['no service', { pools: [] }, /^service is required \(a non-empty string\)$/],
   ['numeric service', { service: 7, pools: [] }, /^service must be a non-empty string, got 7$/],
-  ['no pools', { service: 's' }, /^pools must be an array, got nothing$/],
+  ['no pools', { service: 's' }, /^pools is required \(an array\)$/],
   ['pools an object', { service: 's', pools: {} }, /^pools must be an array, got an object$/],
   ['pool not an object', { service: 's', pools: ['a'] }, /^pools\[0\] must be an object, got a string$/],
   [
     'pool without name',
     { service: 's', pools: [{ capacity: 1 }] },
-    /^pools\[0\]\.name must be a non-empty string/,
+    /^pools\[0\]\.name is required \(a non-empty string\)$/,
   ],
   [
     'pool without capacity',

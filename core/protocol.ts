@@ -1,0 +1,77 @@
+/**
+ * The agent wire protocol (CONTRACT section 3), the one definition that the agent SDK (agent/),
+ * the stats probe (probes/service-load.ts) and the pusher (controller/actuation/) share: routes,
+ * limits and the shapes of the stats document, the resize request and its answers. The JSON
+ * schemas are in protocol-schema.ts, their validation in protocol-validate.ts.
+ */
+
+/** Route of the stats document. */
+export const STATS_PATH = '/poolpilot/v1/stats';
+/** Route of the resize command, `:name` being the pool's name. */
+export const POOL_PATH = '/poolpilot/v1/pools/:name';
+/** Longest `decisionId` of a resize body, in characters (Unicode code points). */
+export const DECISION_ID_MAX_LENGTH = 256;
+/** Longest `reason` of a resize body, in characters (Unicode code points). */
+export const REASON_MAX_LENGTH = 4096;
+
+/** One pool of the stats document; only `name` and `capacity` are required. */
+export interface AgentPoolStats {
+  readonly name: string;
+  readonly capacity: number;
+  readonly inUse?: number;
+  readonly idle?: number;
+  readonly hits?: number;
+  readonly misses?: number;
+}
+
+/** The `workers` block of `load`: a worker pool (threads, goroutines, processes). */
+export interface AgentWorkerStats {
+  readonly busy?: number;
+  readonly total?: number;
+  readonly queued?: number;
+}
+
+/** The `load` block of the stats document. */
+export interface AgentLoadStats {
+  readonly eventLoopUtilization?: number;
+  readonly eventLoopDelayP99Ms?: number;
+  readonly workers?: AgentWorkerStats;
+}
+
+/** The `memory` block of the stats document: the service's own working set and limit, in bytes. */
+export interface AgentMemoryStats {
+  readonly workingSetBytes?: number;
+  readonly limitBytes?: number;
+}
+
+/** The stats document, `GET /poolpilot/v1/stats`. */
+export interface AgentStats {
+  readonly service: string;
+  readonly pools: readonly AgentPoolStats[];
+  readonly load?: AgentLoadStats;
+  readonly memory?: AgentMemoryStats;
+}
+
+/** Body of `PUT /poolpilot/v1/pools/{name}`. */
+export interface ResizeBody {
+  readonly capacity: number;
+  readonly decisionId?: string;
+  readonly reason?: string;
+}
+
+/** Answer of an applied `PUT /poolpilot/v1/pools/{name}`. */
+export interface ResizeAnswer {
+  readonly name: string;
+  readonly capacity: number;
+  readonly previous: number;
+}
+
+/** The stable `error` codes of an agent's error answers. */
+export type AgentErrorCode =
+  'bad_request' | 'unauthorized' | 'unknown_pool' | 'method_not_allowed' | 'internal';
+
+/** Body of every error answer: a stable code and a message for humans. */
+export interface AgentErrorBody {
+  readonly error: AgentErrorCode;
+  readonly message: string;
+}
