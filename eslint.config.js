@@ -9,7 +9,7 @@ import tseslint from 'typescript-eslint';
  * test/lint/layers.test.ts proves each rule still fires.
  */
 const TOOLING = ['test', 'bench', 'tools', 'scripts'];
-export const LAYERS = {
+const LAYERS = {
   core: ['controller', 'policies', 'probes', 'agent', 'examples', ...TOOLING],
   policies: ['controller', 'probes', 'agent', 'examples', ...TOOLING],
   probes: ['controller', 'policies', 'agent', 'examples', ...TOOLING],

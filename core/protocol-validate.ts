@@ -3,9 +3,13 @@
  * compiled once, at its first use; no coercion, no defaults, the input never modified. A problem
  * comes back as a reason naming the first wrong field (schema-problem.ts); a valid document comes
  * back with only the fields the schema knows, a null optional field left out.
+ *
+ * ajv itself is loaded at the first validation, not with this module: a service embedding the
+ * agent SDK pays for it (about 10 MB of RSS) only once a resize command arrives, never in
+ * `observe` mode. The controller loads it anyway, for its configuration and its API.
  */
-import { Ajv } from 'ajv';
-import type { ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv, ValidateFunction } from 'ajv';
 import type { AgentStats, ResizeBody } from './protocol.js';
 import { RESIZE_ANSWER_SCHEMA, RESIZE_BODY_SCHEMA, STATS_SCHEMA } from './protocol-schema.js';
 import { describeSchemaError } from './schema-problem.js';
@@ -23,11 +27,24 @@ interface Shape {
 let ajv: Ajv | undefined;
 const compiled = new Map<object, ValidateFunction>();
 
+/** The one ajv instance, created (and ajv loaded, synchronously: it is CommonJS) at the first call. */
+function instance(): Ajv {
+  if (ajv === undefined) {
+    const load = createRequire(import.meta.url) as (id: 'ajv') => { Ajv: typeof Ajv };
+    ajv = new (load('ajv').Ajv)({
+      allErrors: false,
+      coerceTypes: false,
+      useDefaults: false,
+      allowUnionTypes: true,
+    });
+  }
+  return ajv;
+}
+
 function validator(schema: object): ValidateFunction {
   let validate = compiled.get(schema);
   if (validate === undefined) {
-    ajv ??= new Ajv({ allErrors: false, coerceTypes: false, useDefaults: false, allowUnionTypes: true });
-    validate = ajv.compile(schema);
+    validate = instance().compile(schema);
     compiled.set(schema, validate);
   }
   return validate;

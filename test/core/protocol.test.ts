@@ -4,6 +4,8 @@
  * reason quotes a string a peer sent.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import openapi from '../../agent/openapi.json' with { type: 'json' };
@@ -16,6 +18,7 @@ import {
   STATS_SCHEMA,
 } from '../../core/protocol-schema.js';
 import { parseAgentStats, parseResizeAnswer, validateResizeBody } from '../../core/protocol-validate.js';
+import { repoRoot } from '../helpers/paths.js';
 
 interface Named {
   readonly properties?: Readonly<Record<string, unknown>>;
@@ -127,5 +130,18 @@ describe('core protocol schemas', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  test('importing the agent SDK does not load ajv; its first validation does', () => {
+    const sdk = JSON.stringify(join(repoRoot, 'dist', 'agent', 'index.js'));
+    const script = `
+      import { createRequire } from 'node:module';
+      const sdk = await import(${sdk});
+      const loaded = () => Object.keys(createRequire(import.meta.url).cache).some((id) => /[\\/]ajv[\\/]/.test(id));
+      const before = loaded();
+      const ok = sdk.validateResizeBody({ capacity: 1 }).ok;
+      console.log(JSON.stringify({ before, ok, after: loaded() }));`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    assert.deepEqual(JSON.parse(out), { before: false, ok: true, after: true });
   });
 });
