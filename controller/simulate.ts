@@ -1,15 +1,18 @@
 /**
- * The offline simulator (CONTRACT section 4): replays a trace of signals, one JSON line per tick,
- * through the same `decide()` as the live loop, assuming every push succeeds at once, and reports
- * each capacity change. `simulateCommand` is `poolpilot simulate --config FILE --trace FILE`.
+ * The offline simulator (CONTRACT sections 4 and 6): replays a trace of signals through the same
+ * `decide()` and fast path as the live loop, assuming every push succeeds at once, and reports
+ * each capacity change. A line whose `t` is on the policy's interval is a tick; any other line
+ * is a fast-path sample of `cache`, from which the fast path's shrinks are taken as `run` does. `simulateCommand` is `poolpilot simulate --config FILE --trace FILE`.
  */
 import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import type { CommandIo } from './cli/io.js';
 import { processIo } from './cli/io.js';
-import { decide, initialState } from '../policies/decide.js';
-import type { PoolDecision } from '../policies/decision.js';
+import { decide } from '../policies/decide.js';
+import { emptyState } from '../policies/decision.js';
+import type { DecisionState, PoolDecision } from '../policies/decision.js';
+import { fastPath } from '../policies/fast-path.js';
 import { formatConfigError, loadConfigFile } from '../policies/loader.js';
 import type { Config } from '../policies/types.js';
 import type { Reading, Signals } from '../probes/reading.js';
@@ -21,7 +24,9 @@ Replays a trace through the decision code and prints one JSON line per capacity 
   {"t", "service", "pool", "from", "to", "action", "rule", "reason"}
 The trace is JSON lines, one tick each, in time order:
   {"t": 0, "cache": 0.25, "load": 0.4}        t in ms; load a number or {"<service>": number}
-A signal left out (or null) is missing at that tick. Blank lines are skipped.
+A signal left out (or null) is missing at that tick. Blank lines are skipped. A line whose t is
+not a multiple of the policy's interval is a fast-path sample: only its cache counts, and only
+the shrinks it makes due are taken, as the live fast path does.
 Exit 0 when the whole trace ran, 1 on a bad config or trace line (FILE:LINE: message), 2 on usage.`;
 
 const TRACE_KEYS: readonly string[] = ['t', 'cache', 'load'];
@@ -151,11 +156,38 @@ export function tickSignals(tick: TraceTick): Signals {
   return tick.cache === undefined ? { load } : { cache: fresh(tick.cache), load };
 }
 
+/** What the replay carries from line to line, as the live loop does. */
+interface Replay {
+  state: DecisionState;
+  /** The signals of the last tick, with the cache of the last sample since. */
+  signals: Signals | undefined;
+}
+
 /**
- * Replay `lines` (a trace, one JSON object per line) through `decide()` and yield one change per
- * pool whose capacity moved, in tick order then configuration order. Pushes are assumed to succeed
- * at once. Throws a {@link TraceError} at the first bad line (changes yielded before it stand),
- * including a `t` smaller than the previous line's. Holds one line at a time in memory.
+ * The capacity changes of one line: a tick decides every pool; a fast-path sample (a `t` off the
+ * interval) takes the shrinks it makes due, and none before the first tick (as `run`, which has
+ * seen no service yet). Pushes are assumed to succeed at once.
+ */
+function replayLine(config: Config, replay: Replay, tick: TraceTick): readonly PoolDecision[] {
+  const now = tick.t;
+  if (now % config.policy.intervalMs === 0) {
+    replay.signals = tickSignals(tick);
+    const out = decide({ state: replay.state, signals: replay.signals, config, now });
+    replay.state = out.state;
+    return out.decisions.filter((d) => d.to !== d.from);
+  }
+  if (replay.signals === undefined || tick.cache === undefined) return [];
+  replay.signals = { ...replay.signals, cache: { value: tick.cache, at: now, stale: false } };
+  const out = fastPath({ state: replay.state, signals: replay.signals, config, now });
+  replay.state = out.state;
+  return out.shrinks;
+}
+
+/**
+ * Replay `lines` (a trace, one JSON object per line) through `decide()` and the fast path, and
+ * yield one change per pool whose capacity moved, in line order then configuration order. Throws
+ * a {@link TraceError} at the first bad line (changes yielded before it stand), including a `t`
+ * smaller than the previous line's. Holds one line at a time in memory.
  */
 export async function* simulate(
   config: Config,
@@ -163,7 +195,7 @@ export async function* simulate(
   file: string,
 ): AsyncGenerator<SimChange, void, undefined> {
   const services = config.services.map((s) => s.name);
-  let state = initialState();
+  const replay: Replay = { state: emptyState, signals: undefined };
   let lineNo = 0;
   let lastT: number | undefined;
   for await (const line of lines) {
@@ -174,10 +206,7 @@ export async function* simulate(
       throw new TraceError(file, lineNo, `"t" goes backwards: ${tick.t} after ${lastT}`);
     }
     lastT = tick.t;
-    const out = decide({ state, signals: tickSignals(tick), config, now: tick.t });
-    state = out.state;
-    for (const d of out.decisions) {
-      if (d.to === d.from) continue;
+    for (const d of replayLine(config, replay, tick)) {
       const { service, pool, from, to, action, rule, reason } = d;
       yield { t: tick.t, service, pool, from, to, action, rule, reason };
     }

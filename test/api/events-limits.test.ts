@@ -12,10 +12,10 @@ import { describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { EventStreamOptions } from '../../controller/api/events.js';
 import { buildServer } from '../../controller/api/server.js';
-import { ManualClock } from '../../controller/clock.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { Controller } from '../../controller/controller.js';
 import { METRIC } from '../../controller/metrics.js';
-import { ManualScheduler } from '../../controller/scheduler.js';
+import { ManualScheduler } from '../helpers/manual-scheduler.js';
 import { seedConfig } from '../helpers/config.js';
 import { waitFor } from '../helpers/wait.js';
 

@@ -9,11 +9,11 @@ import { after, afterEach, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { EventStreamOptions } from '../../controller/api/events.js';
 import { buildServer } from '../../controller/api/server.js';
-import { ManualClock } from '../../controller/clock.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { Controller } from '../../controller/controller.js';
 import { EventHub } from '../../controller/events.js';
-import type { ServiceObservation } from '../../controller/loop.js';
-import { ManualScheduler } from '../../controller/scheduler.js';
+import type { ServiceObservation } from '../../controller/sensing.js';
+import { ManualScheduler } from '../helpers/manual-scheduler.js';
 import { loadConfigText } from '../../policies/loader.js';
 import { seedConfig, seedYaml } from '../helpers/config.js';
 

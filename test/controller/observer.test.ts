@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { ManualClock } from '../../controller/clock.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { statsObserver } from '../../controller/observer.js';
 import type { Config, ServiceSpec } from '../../policies/types.js';
 import { seedConfig } from '../helpers/config.js';

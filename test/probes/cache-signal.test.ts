@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ManualClock } from '../../controller/clock.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { CacheSignalProbe } from '../../probes/cache-signal.js';
 import { fixtures } from '../helpers/paths.js';
 import { TempCgroupRoot } from './cgroup-helpers.js';

@@ -1,7 +1,7 @@
 /** Where the cgroup is looked for: v1 and v2 detection, both v1 layouts, absolute and relative paths. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ManualClock } from '../../controller/clock.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { CgroupProbe } from '../../probes/cgroup.js';
 import {
   CgroupFiles,

@@ -1,7 +1,7 @@
 /** CgroupProbe on every cgroup fixture: what it makes of real v1 captures, v2 files and odd files. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ManualClock } from '../../controller/clock.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { CgroupProbe } from '../../probes/cgroup.js';
 import { isNoValue } from '../../probes/source-reading.js';
 import { fixtures } from '../helpers/paths.js';

@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { ManualClock } from '../../controller/clock.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { fetchServiceStats } from '../../probes/service-load.js';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ManualClock } from '../../controller/clock.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { MeminfoProbe, cachePressureFromMeminfo, parseMeminfo } from '../../probes/meminfo.js';
 import { fixtures } from '../helpers/paths.js';
 

@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { ManualClock } from '../../controller/clock.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import {
   PromLoadEvaluator,
   fetchPrometheusLoad,

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ManualClock } from '../../controller/clock.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { parseFlatKeyed } from '../../probes/flat-keyed.js';
 import { RefaultProbe, pickRefaultCounter } from '../../probes/refault.js';
 import { isNoValue } from '../../probes/source-reading.js';

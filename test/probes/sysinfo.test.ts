@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ManualClock } from '../../controller/clock.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { SysinfoProbe } from '../../probes/sysinfo.js';
 import type { SysinfoSource } from '../../probes/sysinfo.js';
 

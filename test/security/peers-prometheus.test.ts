@@ -9,7 +9,7 @@ import { createServer, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ManualClock } from '../../controller/clock.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { statsObserver } from '../../controller/observer.js';
 import { loadConfigText } from '../../policies/loader.js';
 import { fetchPrometheusLoad, PromLoadEvaluator } from '../../probes/prometheus-load.js';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { AttemptLimit } from '../../controller/api/attempt-limit.js';
 import { DEFAULT_AUTH_FAILURE_LIMIT, DEFAULT_RATE_LIMIT } from '../../controller/api/mutations.js';
-import { ManualClock } from '../../controller/clock.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { call, jsonHeaders, OVERRIDE_PATH, startApi } from '../api/harness.js';
 import type { ApiHarness } from '../api/harness.js';
 

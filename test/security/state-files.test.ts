@@ -12,7 +12,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { DecisionJournal } from '../../controller/state/decision-journal.js';
 import { StateStore } from '../../controller/state/state-store.js';
 import { removeStaleTempFiles } from '../../controller/state/atomic-file.js';
-import { ManualClock } from '../../controller/clock.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { sampleRecord, sampleState, tempDir } from '../state/fixtures.js';
 
 /** A file outside the state directory, and a check that nothing touched it. */

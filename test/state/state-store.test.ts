@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { ManualClock } from '../../controller/clock.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { STATE_VERSION } from '../../controller/state/state-document.js';
 import { StateStore } from '../../controller/state/state-store.js';
 import { sampleState, tempDir } from './fixtures.js';
