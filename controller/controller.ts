@@ -5,6 +5,7 @@
  */
 import { Registry } from 'prom-client';
 import type { LoadResult } from '../policies/loader.js';
+import { missingPool } from '../policies/pool-lookup.js';
 import type { Policy } from '../policies/types.js';
 import { HttpPusher } from './actuator.js';
 import type { Pusher } from './actuator.js';
@@ -21,9 +22,8 @@ import type { Logger } from './logger.js';
 import type { ControlLoop } from './loop.js';
 import { LoopTelemetry } from './loop-telemetry.js';
 import { wireLoop } from './loop-wiring.js';
+import type { WiredLoop } from './loop-wiring.js';
 import { Metrics } from './metrics.js';
-import type { OverridesStore } from './overrides-store.js';
-import type { PauseState } from './pause-state.js';
 import { registerProcessMetrics } from './process-metrics.js';
 import { buildStatus } from './status.js';
 import type { StatusDocument } from './status.js';
@@ -39,8 +39,8 @@ export class Controller implements ControllerApi {
   /** Settled decisions, the signals after each tick, and each reload attempt, as events. */
   readonly events: EventHub;
   private readonly telemetry: LoopTelemetry;
-  private readonly overrides: OverridesStore;
-  private readonly pause_: PauseState;
+  /** The owners the API writes to: overrides and pause. */
+  private readonly wired: WiredLoop;
   private readonly pusher: Pusher;
   private readonly clock: Clock;
   private readonly logger: Logger;
@@ -59,32 +59,20 @@ export class Controller implements ControllerApi {
     this.clock = options.clock ?? systemClock;
     const logger = (this.logger = options.logger ?? nullLogger);
     this.telemetry.configInForce(config);
-    if (options.restoredDecisions) this.log.restore([...options.restoredDecisions].reverse());
-    const journal = options.journal;
-    if (journal) this.log.onSettled((record) => journal.append(record));
     this.events =
       options.events ??
       new EventHub({ onListenerError: (err) => logger.error({ err }, 'an event listener failed') });
-    this.log.onSettled((record) => this.events.publish('decision', record));
-    const { cache, observe } = options;
-    const { pusher, clock, log, telemetry } = this;
-    const wired = wireLoop({ config, cache, observe, pusher, clock, log, telemetry, logger, restored });
-    this.loop = wired.loop;
-    this.overrides = wired.overrides;
-    this.pause_ = wired.pause;
-    this.driver = new TickDriver({
-      config,
-      tick: (signal) => this.tickOnce(signal),
-      fastSample: () => void this.fastSample(),
-      onAbandon: (deadlineMs) => {
-        this.telemetry.tickAbandoned();
-        logger.warn({ deadlineMs }, `tick still running after ${deadlineMs} ms: abandoned, ticking on`);
-      },
-      ...{ scheduler: options.scheduler, fastScheduler: options.fastScheduler },
-      tickDeadlineMs: options.tickDeadlineMs,
-    });
-    const { source, cacheFactory } = options;
-    const { loop, driver, events } = this;
+    const { cache, observe, journal, restoredDecisions } = options;
+    const { pusher, clock, log, telemetry, events } = this;
+    const records = { log, events, journal, restoredDecisions };
+    this.wired = wireLoop({ config, cache, observe, pusher, clock, telemetry, logger, restored, ...records });
+    this.loop = this.wired.loop;
+    const { scheduler, fastScheduler, tickDeadlineMs, source, cacheFactory } = options;
+    const tick = (signal: AbortSignal): Promise<void> => this.tickOnce(signal);
+    const fastSample = (): void => void this.fastSample();
+    const timing = { scheduler, fastScheduler, tickDeadlineMs };
+    this.driver = new TickDriver({ config, tick, fastSample, telemetry, logger, ...timing });
+    const { loop, driver } = this;
     const reloadDeps = { loop, driver, telemetry, events, logger, clock, source, cache, cacheFactory };
     this.reloader = new ConfigReloader(reloadDeps);
   }
@@ -171,25 +159,25 @@ export class Controller implements ControllerApi {
   }
 
   setOverride(request: OverrideRequest): MutationResult {
-    const missing = this.findPool(request.service, request.pool);
-    if (missing) return missing;
+    const missing = missingPool(this.loop.config, request.service, request.pool);
+    if (missing) return { ok: false, ...missing };
     const until = this.clock.now() + request.ttlSeconds * 1000;
-    this.overrides.set(request.service, request.pool, { capacity: request.capacity, until });
+    this.wired.overrides.set(request.service, request.pool, { capacity: request.capacity, until });
     this.persist();
     this.logger.info({ ...request }, `override ${request.service}/${request.pool} = ${request.capacity}`);
     return { ok: true };
   }
 
   clearOverride(service: string, pool: string): MutationResult {
-    const missing = this.findPool(service, pool);
-    if (missing) return missing;
-    this.overrides.clear(service, pool);
+    const missing = missingPool(this.loop.config, service, pool);
+    if (missing) return { ok: false, ...missing };
+    this.wired.overrides.clear(service, pool);
     this.persist();
     return { ok: true };
   }
 
   private setPaused(paused: boolean, message: string): void {
-    this.pause_.set(paused);
+    this.wired.pause.set(paused);
     this.telemetry.paused(paused);
     this.persist();
     this.logger.info({ paused }, message);
@@ -203,15 +191,8 @@ export class Controller implements ControllerApi {
   private persist(): void {
     this.options.store?.save({
       decisionState: this.loop.decisionState,
-      overrides: { ...this.overrides.active(this.clock.now()) },
-      paused: this.pause_.paused,
+      overrides: { ...this.wired.overrides.active(this.clock.now()) },
+      paused: this.wired.pause.paused,
     });
-  }
-
-  private findPool(service: string, pool: string): MutationResult | undefined {
-    const spec = this.loop.config.services.find((s) => s.name === service);
-    if (!spec) return { ok: false, error: 'unknown_service', message: `no service "${service}"` };
-    if (spec.pools.some((p) => p.name === pool)) return undefined;
-    return { ok: false, error: 'unknown_pool', message: `service "${service}" has no pool "${pool}"` };
   }
 }

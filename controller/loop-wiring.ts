@@ -1,13 +1,16 @@
 /**
  * Builds a control loop with its owners: the operator's overrides and pause (which the API
  * writes), and the service views, decision recorder and push reconciler (which only the loop
- * drives). One place, so that the controller and a test wire them the same way.
+ * drives); settled decisions flow on to the journal and the event hub. One place, so that the
+ * controller and a test wire them the same way.
  */
 import type { DecisionState, Override } from '../policies/decision.js';
 import type { Config } from '../policies/types.js';
 import type { Pusher } from './actuator.js';
 import type { Clock } from './clock.js';
-import type { DecisionLog } from './decision-log.js';
+import type { DecisionLog, DecisionRecord } from './decision-log.js';
+import type { EventHub } from './events.js';
+import type { DecisionJournal } from './state/decision-journal.js';
 import { DecisionRecorder } from './decision-recorder.js';
 import type { Logger } from './logger.js';
 import { ControlLoop } from './loop.js';
@@ -24,7 +27,13 @@ export interface LoopWiring {
   readonly observe: ServiceObserver;
   readonly pusher: Pusher;
   readonly clock: Clock;
+  /** Where decisions are recorded; settled ones go on to `journal` and `events`. */
   readonly log: DecisionLog;
+  readonly events: EventHub;
+  /** Where settled decisions are appended; none: kept in memory only. */
+  readonly journal?: DecisionJournal | undefined;
+  /** Decisions read back from the journal at start, newest first. */
+  readonly restoredDecisions?: readonly DecisionRecord[] | undefined;
   readonly telemetry: LoopTelemetry;
   readonly logger: Logger;
   /** What the state directory restored, if anything. */
@@ -45,11 +54,14 @@ export interface WiredLoop {
 }
 
 export function wireLoop(w: LoopWiring): WiredLoop {
-  const { telemetry, logger, restored } = w;
+  const { telemetry, logger, restored, log, journal } = w;
+  if (w.restoredDecisions) log.restore([...w.restoredDecisions].reverse());
+  if (journal) log.onSettled((record) => journal.append(record));
+  log.onSettled((record) => w.events.publish('decision', record));
   const overrides = new OverridesStore(restored?.overrides);
   const pause = new PauseState(restored?.paused);
   const views = new ServiceViews();
-  const recorder = new DecisionRecorder(w.log, telemetry, logger);
+  const recorder = new DecisionRecorder(log, telemetry, logger);
   const onApplied = views.applied.bind(views);
   const pushes = new PushReconciler({ pusher: w.pusher, recorder, telemetry, logger, onApplied });
   const loop = new ControlLoop({

@@ -109,6 +109,11 @@ export function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefine
   });
 }
 
+/** Milliseconds from `now` to the next multiple of `intervalMs` (a whole interval when on one). */
+export function untilNextSlot(now: number, intervalMs: number): number {
+  return intervalMs - (now % intervalMs);
+}
+
 /** When the next call of a `TimerScheduler` is due, see `TimerSchedulerOptions.now`. */
 export interface TimerSchedulerOptions {
   /**
@@ -140,7 +145,7 @@ export class TimerScheduler implements Scheduler {
     this.stopped = false;
     const arm = (): void => {
       if (this.stopped) return;
-      const delay = this.intervalMs - (this.now() % this.intervalMs);
+      const delay = untilNextSlot(this.now(), this.intervalMs);
       this.timer = setTimeout(() => {
         const call = Promise.resolve()
           .then(() => fn(new AbortController().signal))

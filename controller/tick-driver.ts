@@ -4,6 +4,8 @@
  * abandoned at its deadline. A reload that changes an interval swaps the default schedulers.
  */
 import type { Config } from '../policies/types.js';
+import type { Logger } from './logger.js';
+import type { LoopTelemetry } from './loop-telemetry.js';
 import { NonOverlapping, TimerScheduler } from './scheduler.js';
 import type { Scheduler, TickFn } from './scheduler.js';
 
@@ -16,8 +18,9 @@ export interface TickDriverOptions {
   readonly tick: TickFn;
   /** One fast-path sample; never waited for (a hanging service must not delay the next one). */
   readonly fastSample: () => void;
-  /** Told when a tick is abandoned at its deadline. */
-  readonly onAbandon: (deadlineMs: number) => void;
+  /** Counts the ticks abandoned at their deadline. */
+  readonly telemetry: Pick<LoopTelemetry, 'tickAbandoned'>;
+  readonly logger: Logger;
   /** Defaults to a re-armed timer at the policy's interval. */
   readonly scheduler?: Scheduler | undefined;
   /** Defaults to a re-armed timer at the policy's `fastPath` (none when off). */
@@ -40,7 +43,13 @@ export class TickDriver {
     this.guard = new NonOverlapping(options.tick, {
       deadlineMs: () =>
         options.tickDeadlineMs ?? Math.max(MIN_TICK_DEADLINE_MS, this.config.policy.intervalMs),
-      onAbandon: options.onAbandon,
+      onAbandon: (deadlineMs) => {
+        options.telemetry.tickAbandoned();
+        options.logger.warn(
+          { deadlineMs },
+          `tick still running after ${deadlineMs} ms: abandoned, ticking on`,
+        );
+      },
     });
   }
 
