@@ -70,19 +70,20 @@ export function calmBands(input: DecideInput): BandMemory | undefined {
     const band = load.band ?? remembered;
     if (band !== remembered) return undefined;
     if (band !== undefined) loadBands.push([service.name, band]);
+    // The same views for every pool of the service: one search serves them all.
+    const search = findRule(policy.rules, { cache, load });
+    if (search.kind === 'match' && search.rule.action.kind === 'shrink') return undefined;
+    const ruled = search.kind === 'match' ? search.index : null;
     for (const pool of service.pools) {
       const key = poolKey(service.name, pool.name);
       const pinned = own(input.overrides, key);
-      let rule: number | null = null;
-      if (pinned === undefined || !overrideActive(pinned, now)) {
-        const search = findRule(policy.rules, { cache, load });
-        if (search.kind === 'match' && search.rule.action.kind === 'shrink') return undefined;
-        if (search.kind === 'match') rule = search.index;
-      }
+      const rule = pinned !== undefined && overrideActive(pinned, now) ? null : ruled;
       const previous = own(state.pools, key);
       if (previous !== undefined && previous.rule !== rule) return undefined;
     }
   }
+  // Every band is the one remembered: the memory itself when it holds nothing else.
+  if (Object.keys(state.bands.load).length === loadBands.length) return state.bands;
   const load = Object.fromEntries(loadBands);
   return cacheBand === undefined ? { load } : { cache: cacheBand, load };
 }
