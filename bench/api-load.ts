@@ -4,7 +4,7 @@
  * The controller runs as deployed (`poolpilot run` as a child: the seed matrix over `--services`
  * real agents, 3 pools each, `interval: 1s`, the default fast path of 100 ms, a calm fake proc
  * root); the agents run in ONE other child. Nothing is added to the controller: lateness is
- * measured where a tick shows, at the services. At `interval: 1s` node-cron starts a tick at each
+ * measured where a tick shows, at the services. At `interval: 1s` the tick timer starts a tick at each
  * whole second of the wall clock and the tick GETs every service's stats once; each agent stamps
  * those requests with `Date.now()`, so `arrival - whole second` is how late the tick reached it
  * (see `lib/tick-lateness.ts`). A tick's lateness is its first arrival; every arrival is reported

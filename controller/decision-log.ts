@@ -5,7 +5,7 @@
 import type { Explanation, PoolDecision } from '../policies/decision.js';
 import type { SignalName } from '../policies/types.js';
 
-export type Outcome = 'pending' | 'applied' | 'failed' | 'observed' | 'paused';
+export type Outcome = 'pending' | 'applied' | 'failed' | 'observed';
 
 export interface SignalSnapshot {
   readonly value: number | null;

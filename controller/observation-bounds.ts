@@ -5,7 +5,7 @@
  */
 import { nameRecord, own } from '../policies/names.js';
 import type { ServiceSpec } from '../policies/types.js';
-import type { ServiceObservation } from './loop.js';
+import type { ServiceObservation } from './sensing.js';
 
 /** The default longest reason (a service's error text) kept from an observation, in characters. */
 export const DEFAULT_MAX_REASON_CHARS = 512;

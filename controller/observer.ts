@@ -8,7 +8,7 @@ import { fetchServiceStats, loadFromStats } from '../probes/service-load.js';
 import type { Config, PromLoadSpec, ServiceSpec } from '../policies/types.js';
 import { systemClock } from '../core/clock.js';
 import type { Clock } from '../core/clock.js';
-import type { ServiceObservation, ServiceObserver } from './loop.js';
+import type { ServiceObservation, ServiceObserver } from './sensing.js';
 import { readTokenFile, serviceToken } from './service-token.js';
 
 export interface StatsObserverOptions {

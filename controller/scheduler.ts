@@ -1,9 +1,8 @@
 /**
- * When ticks run. The control loop only sees `Scheduler`; tests use `ManualScheduler` and call
- * `tick()` themselves, so no test waits on the real clock.
+ * When ticks run: one re-armed timer (`TimerScheduler`), and the guard that keeps calls from
+ * overlapping (`NonOverlapping`). The controller only sees `Scheduler`; tests use the manual one
+ * in test/helpers and call `tick()` themselves, so no test waits on the real clock.
  */
-import cron from 'node-cron';
-import type { ScheduledTask } from 'node-cron';
 
 /**
  * One tick. `signal` aborts when the guard abandons the call at its deadline: the call should
@@ -110,53 +109,53 @@ export function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefine
   });
 }
 
-/** The cron expression for an interval, or null when cron cannot express it exactly. */
-export function cronExpressionFor(intervalMs: number): string | null {
-  if (intervalMs % 1000 !== 0) return null;
-  const seconds = intervalMs / 1000;
-  if (seconds >= 1 && seconds < 60 && 60 % seconds === 0) return `*/${seconds} * * * * *`;
-  if (seconds % 60 === 0) {
-    const minutes = seconds / 60;
-    if (minutes < 60 && 60 % minutes === 0) return `0 */${minutes} * * * *`;
-  }
-  return null;
+/** Milliseconds from `now` to the next multiple of `intervalMs` (a whole interval when on one). */
+export function untilNextSlot(now: number, intervalMs: number): number {
+  return intervalMs - (now % intervalMs);
 }
 
-/** Ticks on a node-cron schedule (whole-second intervals that divide a minute or an hour). */
-export class CronScheduler implements Scheduler {
-  private task: ScheduledTask | null = null;
-  private guard: NonOverlapping | null = null;
-  constructor(private readonly expression: string) {}
-
-  start(fn: TickFn): void {
-    this.guard = new NonOverlapping(fn);
-    const guard = this.guard;
-    this.task = cron.schedule(this.expression, () => guard.run(), { noOverlap: true, unref: false });
-  }
-
-  async stop(): Promise<void> {
-    if (this.task) await this.task.destroy();
-    this.task = null;
-    await this.guard?.idle();
-  }
+/** When the next call of a `TimerScheduler` is due, see `TimerSchedulerOptions.now`. */
+export interface TimerSchedulerOptions {
+  /**
+   * The wall clock (ms), `Date.now` by default: calls are due at its multiples of the interval
+   * (at every whole second for `1s`, as a cron step would be), so ticks do not drift.
+   */
+  readonly now?: () => number;
 }
 
-/** Ticks every `intervalMs` with a timeout re-armed after each tick ends (never setInterval). */
+/**
+ * Calls every `intervalMs`, at the next multiple of the interval after the previous call ended:
+ * a timeout re-armed after each call (never setInterval), so calls never overlap, and a call that
+ * runs past its slot skips it. The caller guards the call with its deadline (`NonOverlapping`).
+ */
 export class TimerScheduler implements Scheduler {
   private timer: NodeJS.Timeout | null = null;
-  private guard: NonOverlapping | null = null;
+  private running: Promise<void> | null = null;
   private stopped = false;
-  constructor(private readonly intervalMs: number) {}
+  private readonly now: () => number;
+
+  constructor(
+    private readonly intervalMs: number,
+    options: TimerSchedulerOptions = {},
+  ) {
+    this.now = options.now ?? Date.now;
+  }
 
   start(fn: TickFn): void {
     this.stopped = false;
-    this.guard = new NonOverlapping(fn);
-    const guard = this.guard;
     const arm = (): void => {
       if (this.stopped) return;
+      const delay = untilNextSlot(this.now(), this.intervalMs);
       this.timer = setTimeout(() => {
-        void guard.run().finally(arm);
-      }, this.intervalMs);
+        const call = Promise.resolve()
+          .then(() => fn(new AbortController().signal))
+          .catch(() => undefined);
+        this.running = call;
+        void call.finally(() => {
+          if (this.running === call) this.running = null;
+          arm();
+        });
+      }, delay);
     };
     arm();
   }
@@ -165,28 +164,6 @@ export class TimerScheduler implements Scheduler {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    await this.guard?.idle();
+    await this.running;
   }
-}
-
-/** A scheduler that never fires by itself: the test calls `tick()`. */
-export class ManualScheduler implements Scheduler {
-  private guard: NonOverlapping | null = null;
-  start(fn: TickFn): void {
-    this.guard = new NonOverlapping(fn);
-  }
-  tick(): Promise<void> {
-    if (!this.guard) throw new Error('ManualScheduler.tick() before start()');
-    return this.guard.run();
-  }
-  async stop(): Promise<void> {
-    await this.guard?.idle();
-    this.guard = null;
-  }
-}
-
-/** node-cron where the interval is a cron step, a re-armed timer otherwise. */
-export function schedulerFor(intervalMs: number): Scheduler {
-  const expression = cronExpressionFor(intervalMs);
-  return expression ? new CronScheduler(expression) : new TimerScheduler(intervalMs);
 }

@@ -1,11 +1,14 @@
 /**
- * The offline simulator (CONTRACT section 4): replays a trace of signals, one JSON line per tick,
- * through the same `decide()` as the live loop, assuming every push succeeds at once, and yields
- * each capacity change. No I/O here: the lines come in, the changes go out; the command
+ * The offline simulator (CONTRACT sections 4 and 6): replays a trace of signals through the same
+ * `decide()` and fast path as the live loop, assuming every push succeeds at once, and yields
+ * each capacity change. A line whose `t` is on the policy's interval is a tick; any other line
+ * is a fast-path sample of `cache`, from which the fast path's shrinks are taken as `run` does. No I/O here: the lines come in, the changes go out; the command
  * `poolpilot simulate --config FILE --trace FILE` that reads and prints is cli/simulate.ts.
  */
-import { decide, initialState } from '../policies/decide.js';
-import type { PoolDecision } from '../policies/decision.js';
+import { decide } from '../policies/decide.js';
+import { emptyState } from '../policies/decision.js';
+import type { DecisionState, PoolDecision } from '../policies/decision.js';
+import { fastPath } from '../policies/fast-path.js';
 import type { Config } from '../policies/types.js';
 import type { Reading, Signals } from '../core/signals.js';
 
@@ -136,11 +139,38 @@ export function tickSignals(tick: TraceTick): Signals {
   return tick.cache === undefined ? { load } : { cache: fresh(tick.cache), load };
 }
 
+/** What the replay carries from line to line, as the live loop does. */
+interface Replay {
+  state: DecisionState;
+  /** The signals of the last tick, with the cache of the last sample since. */
+  signals: Signals | undefined;
+}
+
 /**
- * Replay `lines` (a trace, one JSON object per line) through `decide()` and yield one change per
- * pool whose capacity moved, in tick order then configuration order. Pushes are assumed to succeed
- * at once. Throws a {@link TraceError} at the first bad line (changes yielded before it stand),
- * including a `t` smaller than the previous line's. Holds one line at a time in memory.
+ * The capacity changes of one line: a tick decides every pool; a fast-path sample (a `t` off the
+ * interval) takes the shrinks it makes due, and none before the first tick (as `run`, which has
+ * seen no service yet). Pushes are assumed to succeed at once.
+ */
+function replayLine(config: Config, replay: Replay, tick: TraceTick): readonly PoolDecision[] {
+  const now = tick.t;
+  if (now % config.policy.intervalMs === 0) {
+    replay.signals = tickSignals(tick);
+    const out = decide({ state: replay.state, signals: replay.signals, config, now });
+    replay.state = out.state;
+    return out.decisions.filter((d) => d.to !== d.from);
+  }
+  if (replay.signals === undefined || tick.cache === undefined) return [];
+  replay.signals = { ...replay.signals, cache: { value: tick.cache, at: now, stale: false } };
+  const out = fastPath({ state: replay.state, signals: replay.signals, config, now });
+  replay.state = out.state;
+  return out.shrinks;
+}
+
+/**
+ * Replay `lines` (a trace, one JSON object per line) through `decide()` and the fast path, and
+ * yield one change per pool whose capacity moved, in line order then configuration order. Throws
+ * a {@link TraceError} at the first bad line (changes yielded before it stand), including a `t`
+ * smaller than the previous line's. Holds one line at a time in memory.
  */
 export async function* simulate(
   config: Config,
@@ -148,7 +178,7 @@ export async function* simulate(
   file: string,
 ): AsyncGenerator<SimChange, void, undefined> {
   const services = config.services.map((s) => s.name);
-  let state = initialState();
+  const replay: Replay = { state: emptyState, signals: undefined };
   let lineNo = 0;
   let lastT: number | undefined;
   for await (const line of lines) {
@@ -159,10 +189,7 @@ export async function* simulate(
       throw new TraceError(file, lineNo, `"t" goes backwards: ${tick.t} after ${lastT}`);
     }
     lastT = tick.t;
-    const out = decide({ state, signals: tickSignals(tick), config, now: tick.t });
-    state = out.state;
-    for (const d of out.decisions) {
-      if (d.to === d.from) continue;
+    for (const d of replayLine(config, replay, tick)) {
       const { service, pool, from, to, action, rule, reason } = d;
       yield { t: tick.t, service, pool, from, to, action, rule, reason };
     }

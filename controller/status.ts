@@ -1,10 +1,9 @@
 /**
- * The document of `GET /api/v1/status` (CONTRACT section 5), built from the loop's view.
+ * The document of `GET /api/v1/status` (CONTRACT section 5), built from a snapshot of the loop.
  */
 import { nameRecord, own } from '../policies/names.js';
 import type { Reading } from '../core/signals.js';
-import type { ControlLoop } from './loop.js';
-import { poolKey } from '../policies/decision.js';
+import type { LoopSnapshot } from './loop-snapshot.js';
 
 export interface SignalStatus {
   readonly value: number | null;
@@ -66,11 +65,9 @@ function signalStatus(reading: Reading | undefined, missingReason: string): Sign
   };
 }
 
-export function buildStatus(loop: ControlLoop, policy: PolicyMeta): StatusDocument {
-  const config = loop.config;
-  const signals = loop.lastSignals;
+export function buildStatus(loop: LoopSnapshot, policy: PolicyMeta): StatusDocument {
+  const { config, signals, ticked } = loop;
   const load = nameRecord<SignalStatus>();
-  const ticked = loop.ticks > 0;
   for (const service of config.services) {
     load[service.name] = signalStatus(
       own(signals.load, service.name),
@@ -86,12 +83,11 @@ export function buildStatus(loop: ControlLoop, policy: PolicyMeta): StatusDocume
       healthy: obs?.ok ?? false,
       lastError: obs && !obs.ok ? (obs.reason ?? 'unknown error') : null,
       pools: service.pools.map((pool): PoolStatus => {
-        const decision = loop.lastDecision(service.name, pool.name);
-        const state = own(loop.decisionState.pools, poolKey(service.name, pool.name));
+        const { target, decision } = loop.pool(service.name, pool.name);
         return {
           name: pool.name,
           capacity: own(obs?.capacities, pool.name) ?? null,
-          target: state?.capacity ?? pool.base,
+          target: target ?? pool.base,
           min: pool.min,
           max: pool.max,
           base: pool.base,

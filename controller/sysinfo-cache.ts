@@ -5,7 +5,7 @@
  */
 import { SysinfoProbe } from '../probes/sysinfo.js';
 import type { Reading } from '../core/signals.js';
-import type { CacheSampler } from './loop.js';
+import type { CacheSampler } from './sensing.js';
 
 export class SysinfoCacheSampler implements CacheSampler {
   private last: Reading | undefined;

@@ -5,43 +5,25 @@
  */
 import { applyAction, clampTarget, describeClamps } from './actions.js';
 import type { RuleTiming } from './actions.js';
-import { classify, describeBand } from './bands.js';
+import { describeBand } from './bands.js';
 import { poolKey } from './decision.js';
 import { own } from './names.js';
+import { overrideActive } from './overrides.js';
+import { findRule, viewSignal } from './rule-search.js';
+import type { SignalView, Views } from './rule-search.js';
 import type {
   BandMemory,
   Clamp,
   DecideInput,
   DecideOutput,
-  DecisionState,
   Explanation,
   Override,
   PoolDecision,
   PoolState,
-  SignalExplanation,
 } from './decision.js';
 import { formatDuration } from './duration.js';
-import type { BandName, BandSpec, Policy, PoolSpec, Rule, SignalName } from './types.js';
+import type { BandName, Policy, PoolSpec, Rule, SignalName } from './types.js';
 import { SIGNAL_NAMES } from './types.js';
-import type { Reading } from '../core/signals.js';
-
-/** One signal as a pool's rules see it at this tick. */
-interface SignalView {
-  /** False when the reading is missing, marked stale, or older than `staleAfter`. */
-  readonly usable: boolean;
-  readonly value: number | null;
-  /** The band, for usable signals only. */
-  readonly band: BandName | null;
-  readonly explanation: SignalExplanation;
-}
-
-type Views = Readonly<Record<SignalName, SignalView>>;
-
-/** The outcome of trying the rules in order. */
-type Search =
-  | { readonly kind: 'match'; readonly index: number; readonly rule: Rule }
-  | { readonly kind: 'missing'; readonly index: number; readonly missing: readonly SignalName[] }
-  | { readonly kind: 'none' };
 
 /** Where a pool stands before this tick. */
 interface PoolInput {
@@ -52,64 +34,6 @@ interface PoolInput {
   readonly override: Override | undefined;
   readonly policy: Policy;
   readonly now: number;
-}
-
-/** The state before any decision: no band memory, every pool still at its `base`. */
-export function initialState(): DecisionState {
-  return { bands: { load: {} }, pools: {} };
-}
-
-function viewSignal(
-  reading: Reading | undefined,
-  spec: BandSpec,
-  previous: BandName | undefined,
-  now: number,
-  staleAfterMs: number,
-): SignalView {
-  if (reading === undefined || !Number.isFinite(reading.value)) {
-    // A probe that could not read says why (file missing, service unreachable): keep its words.
-    const reason = reading?.reason ?? 'missing';
-    const explanation = { value: null, ageMs: null, stale: true, band: null, reason };
-    return { usable: false, value: null, band: null, explanation };
-  }
-  const { value } = reading;
-  const ageMs = Math.max(0, now - reading.at);
-  const sources = reading.sources === undefined ? {} : { sources: reading.sources };
-  let reason: string | undefined;
-  if (reading.stale) reason = reading.reason ?? 'stale';
-  else if (ageMs > staleAfterMs) {
-    reason = `${formatDuration(ageMs)} old, older than staleAfter ${formatDuration(staleAfterMs)}`;
-  }
-  if (reason !== undefined) {
-    return {
-      usable: false,
-      value,
-      band: null,
-      explanation: { value, ageMs, stale: true, band: null, reason, ...sources },
-    };
-  }
-  const band = classify(value, spec, previous);
-  return { usable: true, value, band, explanation: { value, ageMs, stale: false, band, ...sources } };
-}
-
-/** The signals a rule needs: those its `when` names, and both for a `linear` action. */
-export function ruleSignals(rule: Rule): SignalName[] {
-  return SIGNAL_NAMES.filter((name) => rule.when[name] !== undefined || rule.action.kind === 'linear');
-}
-
-function findRule(rules: readonly Rule[], views: Views): Search {
-  for (const [index, rule] of rules.entries()) {
-    const needed = ruleSignals(rule);
-    const missing = needed.filter((name) => !views[name].usable);
-    if (missing.length > 0) return { kind: 'missing', index, missing };
-    const matches = needed.every((name) => {
-      const bands = rule.when[name];
-      const band = views[name].band;
-      return bands === undefined || (band !== null && bands.includes(band));
-    });
-    if (matches) return { kind: 'match', index, rule };
-  }
-  return { kind: 'none' };
 }
 
 function conditions(rule: Rule, index: number, policy: Policy, views: Views): string {
@@ -273,7 +197,7 @@ export function decide(input: DecideInput): DecideOutput {
         pool,
         previous: own(state.pools, key),
         views: { cache, load },
-        override: pinned !== undefined && now < pinned.until ? pinned : undefined,
+        override: pinned !== undefined && overrideActive(pinned, now) ? pinned : undefined,
         policy,
         now,
       });

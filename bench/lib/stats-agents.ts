@@ -7,7 +7,7 @@
  *
  * Each server stamps every `GET /poolpilot/v1/stats` with `Date.now()` in a root `onRequest` hook
  * (before the agent's own hook): a controller tick asks each service for its stats exactly once,
- * so these stamps are when each tick reached each service, on the wall clock that node-cron
+ * so these stamps are when each tick reached each service, on the wall clock that the tick timer
  * schedules ticks by.
  *
  * Protocol over the IPC channel: the child sends `{ type: 'ready', urls }` once every server

@@ -1,5 +1,5 @@
 /**
- * Tick lateness as the services see it. With a whole-second interval, node-cron starts a tick at
+ * Tick lateness as the services see it. With a whole-second interval, the tick timer starts a tick at
  * every whole second of the wall clock, and each tick GETs every service's stats exactly once; so
  * a stats request that arrives at `t` (Date.now(), milliseconds) belongs to the tick scheduled at
  * the nearest whole second, and arrives `t - slot` late (negative if its timer fired early).

@@ -4,10 +4,15 @@ import type { DecisionRecord } from '../decision-log.js';
 import type { EventHub } from '../events.js';
 import type { StatusDocument } from '../status.js';
 
-/** Why a mutation was refused, as the API answers it. */
+/** What a mutation came to; the route turns a refusal into its HTTP answer. */
 export type MutationResult =
   | { readonly ok: true }
-  | { readonly ok: false; readonly status: 404 | 409; readonly error: string; readonly message: string };
+  | {
+      readonly ok: false;
+      /** The service or the pool the request names is not in the configuration in force. */
+      readonly error: 'unknown_service' | 'unknown_pool';
+      readonly message: string;
+    };
 
 export interface OverrideRequest {
   readonly service: string;
@@ -26,12 +31,9 @@ export interface ControllerApi {
   decisions(limit: number): readonly DecisionRecord[];
   readonly registry: Registry;
   /** The policy in force; it changes on reload. */
-  policyInForce?(): Policy;
-  /**
-   * The events `GET /api/v1/events` streams. Optional only so that a wrapper written before it
-   * still compiles: without it the stream carries heartbeats and nothing else.
-   */
-  readonly events?: EventHub;
+  policyInForce(): Policy;
+  /** The events `GET /api/v1/events` streams. */
+  readonly events: EventHub;
   /** While paused, decisions are made and recorded but nothing is pushed. */
   pause(): void;
   resume(): void;

@@ -35,7 +35,7 @@ export const decisionSchema = {
     reason: { type: 'string' },
     outcome: {
       type: 'string',
-      description: 'applied, failed or observed once settled; pending or paused before',
+      description: 'applied, failed or observed once settled; pending before',
     },
     error: { type: 'string' },
     explanation: { type: 'object', additionalProperties: true },

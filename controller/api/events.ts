@@ -23,7 +23,6 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsync } from 'fastify';
-import { EventHub } from '../events.js';
 import type { HubEvent } from '../events.js';
 import { sseMetrics } from '../metrics.js';
 import type { SseMetrics } from '../metrics.js';
@@ -195,7 +194,7 @@ export const eventsRoute: FastifyPluginAsync<EventsRouteOptions> = async (app, o
   };
   const closeGraceMs = positive('closeGraceMs', options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS);
   const maxStreams = positive('maxStreams', options.maxStreams ?? DEFAULT_MAX_STREAMS);
-  const hub = options.controller.events ?? new EventHub();
+  const hub = options.controller.events;
   const metrics: SseMetrics = sseMetrics(options.controller.registry);
   const clients = new Set<StreamClient>();
 

@@ -7,10 +7,10 @@
  * routes). A request with the right token is never refused for what others got wrong.
  */
 import rateLimit from '@fastify/rate-limit';
-import type { FastifyPluginAsync, onRequestHookHandler } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, onRequestHookHandler } from 'fastify';
 import type { Clock } from '../../core/clock.js';
 import type { AuthHook } from './auth.js';
-import type { ControllerApi } from './controller-api.js';
+import type { ControllerApi, MutationResult } from './controller-api.js';
 import { errorSchema } from './errors.js';
 
 /** The longest override: a pin is a temporary measure, not a configuration. */
@@ -126,7 +126,7 @@ export const mutationRoutes: FastifyPluginAsync<MutationRoutesOptions> = async (
       const { capacity, ttlSeconds } = request.body;
       const until = new Date(clock.now() + ttlSeconds * 1000).toISOString();
       const result = controller.setOverride({ service, pool, capacity, ttlSeconds });
-      if (!result.ok) return reply.code(result.status).send({ error: result.error, message: result.message });
+      if (!result.ok) return refuse(reply, result);
       return { service, pool, capacity, until };
     },
   );
@@ -138,11 +138,16 @@ export const mutationRoutes: FastifyPluginAsync<MutationRoutesOptions> = async (
     },
     async (request, reply) => {
       const result = controller.clearOverride(request.params.service, request.params.pool);
-      if (!result.ok) return reply.code(result.status).send({ error: result.error, message: result.message });
+      if (!result.ok) return refuse(reply, result);
       return reply.code(204).send();
     },
   );
 };
+
+/** A refused mutation as its 4xx answer: whatever the request names is not configured, 404. */
+function refuse(reply: FastifyReply, result: Exclude<MutationResult, { ok: true }>): FastifyReply {
+  return reply.code(404).send({ error: result.error, message: result.message });
+}
 
 /** Throws a TypeError naming `what` unless both fields are positive whole numbers. */
 export function checkRateLimit(what: string, limit: RateLimitOptions): void {

@@ -122,7 +122,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     }),
     rateLimit: options.rateLimit ?? DEFAULT_RATE_LIMIT,
   });
-  const policyInForce = options.controller.policyInForce?.bind(options.controller);
-  await app.register(dashboardRoute, policyInForce ? { policy: policyInForce } : {});
+  const controller = options.controller;
+  await app.register(dashboardRoute, { policy: () => controller.policyInForce() });
   return app;
 }

@@ -25,7 +25,7 @@ import { Controller } from '../controller.js';
 import { startDemoService, withDemoTarget } from '../demo.js';
 import type { DemoService } from '../demo.js';
 import type { Logger } from '../logger.js';
-import type { CacheSampler } from '../loop.js';
+import type { CacheSampler } from '../sensing.js';
 import { statsObserver } from '../observer.js';
 import { serviceTokenFiles } from '../service-token.js';
 import { SysinfoCacheSampler } from '../sysinfo-cache.js';

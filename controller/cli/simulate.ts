@@ -17,7 +17,9 @@ Replays a trace through the decision code and prints one JSON line per capacity 
   {"t", "service", "pool", "from", "to", "action", "rule", "reason"}
 The trace is JSON lines, one tick each, in time order:
   {"t": 0, "cache": 0.25, "load": 0.4}        t in ms; load a number or {"<service>": number}
-A signal left out (or null) is missing at that tick. Blank lines are skipped.
+A signal left out (or null) is missing at that tick. Blank lines are skipped. A line whose t is
+not a multiple of the policy's interval is a fast-path sample: only its cache counts, and only
+the shrinks it makes due are taken, as the live fast path does.
 Exit 0 when the whole trace ran, 1 on a bad config or trace line (FILE:LINE: message), 2 on usage.`;
 
 function errorText(err: unknown): string {

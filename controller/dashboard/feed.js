@@ -5,7 +5,7 @@ import { clock, count, dateTime, duration, flag, h, level } from './dom.js';
 
 /** Entries kept on the page; older ones are dropped from the bottom. */
 const KEEP = 200;
-const OUTCOME_KIND = { applied: 'good', failed: 'bad', observed: 'warn', pending: 'warn', paused: 'warn' };
+const OUTCOME_KIND = { applied: 'good', failed: 'bad', observed: 'warn', pending: 'warn' };
 
 export class DecisionFeed {
   constructor({ list, empty, countEl, filter }) {

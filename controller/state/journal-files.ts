@@ -51,7 +51,7 @@ export interface SkippedLine {
   readonly reason: string;
 }
 
-const OUTCOMES: readonly Outcome[] = ['pending', 'applied', 'failed', 'observed', 'paused'];
+const OUTCOMES: readonly Outcome[] = ['pending', 'applied', 'failed', 'observed'];
 
 /** Why `value` is not a decision record, or undefined when it is one (as far as a reader needs). */
 function notARecord(value: unknown): string | undefined {

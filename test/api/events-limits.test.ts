@@ -15,7 +15,7 @@ import { buildServer } from '../../controller/api/server.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 import { Controller } from '../../controller/controller.js';
 import { METRIC } from '../../controller/metrics.js';
-import { ManualScheduler } from '../../controller/scheduler.js';
+import { ManualScheduler } from '../helpers/manual-scheduler.js';
 import { seedConfig } from '../helpers/config.js';
 import { waitFor } from '../helpers/wait.js';
 

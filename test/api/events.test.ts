@@ -12,8 +12,8 @@ import { buildServer } from '../../controller/api/server.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 import { Controller } from '../../controller/controller.js';
 import { EventHub } from '../../controller/events.js';
-import type { ServiceObservation } from '../../controller/loop.js';
-import { ManualScheduler } from '../../controller/scheduler.js';
+import type { ServiceObservation } from '../../controller/sensing.js';
+import { ManualScheduler } from '../helpers/manual-scheduler.js';
 import { loadConfigText } from '../../policies/loader.js';
 import { seedConfig, seedYaml } from '../helpers/config.js';
 

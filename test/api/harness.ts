@@ -13,8 +13,8 @@ import { buildServer } from '../../controller/api/server.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 import { Controller } from '../../controller/controller.js';
 import type { EventHub } from '../../controller/events.js';
-import type { ServiceObservation, ServiceObserver } from '../../controller/loop.js';
-import { ManualScheduler } from '../../controller/scheduler.js';
+import type { ServiceObservation, ServiceObserver } from '../../controller/sensing.js';
+import { ManualScheduler } from '../helpers/manual-scheduler.js';
 import { seedConfig } from '../helpers/config.js';
 
 export const START = 1_700_000_000_000;
@@ -43,7 +43,7 @@ export interface ApiHarness {
   readonly logLines: string[];
   /**
    * Every mutation that reached the controller, as `pause`, `setOverride nas/buffers`, or
-   * `clearOverride nas/nope -> 404` when the controller refused it.
+   * `clearOverride nas/nope -> unknown_pool` when the controller refused it.
    */
   readonly calls: string[];
   close(): Promise<void>;
@@ -61,6 +61,9 @@ class RecordingApi implements ControllerApi {
   }
   isReady(): boolean {
     return this.inner.isReady();
+  }
+  policyInForce(): ReturnType<ControllerApi['policyInForce']> {
+    return this.inner.policyInForce();
   }
   status(): ReturnType<ControllerApi['status']> {
     return this.inner.status();
@@ -83,7 +86,7 @@ class RecordingApi implements ControllerApi {
     return this.record(`clearOverride ${service}/${pool}`, this.inner.clearOverride(service, pool));
   }
   private record(what: string, result: MutationResult): MutationResult {
-    this.calls.push(result.ok ? what : `${what} -> ${result.status}`);
+    this.calls.push(result.ok ? what : `${what} -> ${result.error}`);
     return result;
   }
 }

@@ -4,8 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../../controller/api/server.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 import { Controller } from '../../controller/controller.js';
-import { ManualScheduler } from '../../controller/scheduler.js';
-import type { ServiceObservation } from '../../controller/loop.js';
+import { ManualScheduler } from '../helpers/manual-scheduler.js';
+import type { ServiceObservation } from '../../controller/sensing.js';
 import { seedConfig } from '../helpers/config.js';
 
 describe('controller HTTP API', () => {

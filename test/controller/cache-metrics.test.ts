@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ManualClock } from '../helpers/manual-clock.js';
 import { Controller } from '../../controller/controller.js';
-import { ManualScheduler } from '../../controller/scheduler.js';
+import { ManualScheduler } from '../helpers/manual-scheduler.js';
 import { CacheSignalProbe } from '../../probes/cache-signal.js';
 import { seedConfig } from '../helpers/config.js';
 import { fixtures } from '../helpers/paths.js';

@@ -16,7 +16,7 @@ import { UsageError } from '../../controller/cli/usage-error.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 import { Controller } from '../../controller/controller.js';
 import type { DecisionRecord } from '../../controller/decision-log.js';
-import { ManualScheduler } from '../../controller/scheduler.js';
+import { ManualScheduler } from '../helpers/manual-scheduler.js';
 import { startDemoService } from '../../examples/demo-service/server.js';
 import type { DemoService } from '../../examples/demo-service/server.js';
 import { seedConfig, seedYaml } from '../helpers/config.js';

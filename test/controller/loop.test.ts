@@ -4,7 +4,7 @@ import { buildServer } from '../../controller/api/server.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 import { Controller } from '../../controller/controller.js';
 import { statsObserver } from '../../controller/observer.js';
-import { ManualScheduler } from '../../controller/scheduler.js';
+import { ManualScheduler } from '../helpers/manual-scheduler.js';
 import type { StatusDocument } from '../../controller/status.js';
 import { startDemoService } from '../../examples/demo-service/server.js';
 import type { DemoService } from '../../examples/demo-service/server.js';

@@ -2,7 +2,8 @@
  * Configurations and signal builders for the decision-core tests, written out in full so that the
  * tests do not depend on the YAML loader.
  */
-import { decide, initialState } from '../../policies/decide.js';
+import { decide } from '../../policies/decide.js';
+import { emptyState } from '../../policies/decision.js';
 import type { DecisionState, Override, PoolDecision } from '../../policies/decision.js';
 import type { Config, OnMissing, Policy, PoolSpec, Rule } from '../../policies/types.js';
 import type { Reading, Signals } from '../../core/signals.js';
@@ -64,7 +65,7 @@ export function fresh(now: number, cache: number | undefined, load: number | und
 
 /** Drives `decide()` tick by tick, keeping the state, as the live loop and the simulator do. */
 export class Driver {
-  state: DecisionState = initialState();
+  state: DecisionState = emptyState;
   constructor(readonly config: Config) {}
 
   /** One tick; returns the first pool's decision. */

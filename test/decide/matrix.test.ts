@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decide, initialState } from '../../policies/decide.js';
+import { decide } from '../../policies/decide.js';
+import { emptyState } from '../../policies/decision.js';
 import { Driver, fresh, makeConfig } from './configs.js';
 
 describe('the article matrix (seed rules)', () => {
@@ -143,7 +144,7 @@ describe('the article matrix (seed rules)', () => {
     const config = makeConfig({ services: ['a', 'b'] });
     const reading = (value: number) => ({ value, at: 0, stale: false });
     const stale = {
-      ...initialState(),
+      ...emptyState,
       pools: { 'gone/pool': { capacity: 1, rule: null, ruleSince: 0, c0: 1, lastShrinkAt: null } },
     };
     const out = decide({

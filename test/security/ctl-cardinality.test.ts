@@ -55,7 +55,7 @@ describe('pool names a service makes up', () => {
     assert.equal(sampleValue(later, `${METRIC.unknownPools}{service="nas"}`), nas.invented);
     assert.equal(sampleValue(later, `${METRIC.unknownPools}{service="spare"}`), 0);
     // What the controller keeps of the service: its configured pools only.
-    assert.deepEqual(Object.keys(h.controller.loop.observation('nas')?.capacities ?? {}).sort(), [
+    assert.deepEqual(Object.keys(h.controller.loop.snapshot().observation('nas')?.capacities ?? {}).sort(), [
       'buffers',
       'handles',
     ]);

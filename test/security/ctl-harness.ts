@@ -7,7 +7,7 @@ import { buildServer } from '../../controller/api/server.js';
 import { Controller } from '../../controller/controller.js';
 import type { ControllerOptions } from '../../controller/controller.js';
 import { statsObserver } from '../../controller/observer.js';
-import { ManualScheduler } from '../../controller/scheduler.js';
+import { ManualScheduler } from '../helpers/manual-scheduler.js';
 import { loadConfigText } from '../../policies/loader.js';
 import type { Config } from '../../policies/types.js';
 import { CacheSignalProbe } from '../../probes/cache-signal.js';

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { METRIC } from '../../controller/metrics.js';
-import type { ServiceObservation, ServiceObserver } from '../../controller/loop.js';
+import type { ServiceObservation, ServiceObserver } from '../../controller/sensing.js';
 import { NonOverlapping, TickAbandonedError } from '../../controller/scheduler.js';
 import { statsObserver } from '../../controller/observer.js';
 import { waitForAsync } from '../helpers/wait.js';
@@ -60,7 +60,7 @@ describe('a stuck tick', () => {
     const samples = await metricSamples(h.base);
     assert.equal(sampleValue(samples, METRIC.ticksAbandoned), 2);
     assert.equal(sampleValue(samples, METRIC.ticks), 1);
-    assert.equal(h.controller.loop.observation('nas')?.capacities['buffers'], 100);
+    assert.equal(h.controller.loop.snapshot().observation('nas')?.capacities['buffers'], 100);
 
     // The first tick's answer comes at last, with an old capacity: it is dropped.
     release?.({ ok: true, at: 0, capacities: { buffers: 5 }, load: 0.9 });

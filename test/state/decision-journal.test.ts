@@ -136,7 +136,7 @@ describe('DecisionJournal', () => {
     assert.deepEqual(
       read.skipped.map((s) => `${s.line}: ${s.reason}`),
       [
-        '5: not a decision record: "outcome" is not one of pending, applied, failed, observed, paused',
+        '5: not a decision record: "outcome" is not one of pending, applied, failed, observed',
         '3: not a decision record: not a JSON object',
         '2: not a decision record: "id" is not a string',
       ],

@@ -1,0 +1,28 @@
+/**
+ * The read side of the control loop: what the status, the events and the state directory may
+ * see of it, as of now. A snapshot is a view, never a handle on the loop's internals.
+ */
+import type { PoolDecision } from '../policies/decision.js';
+import type { Config } from '../policies/types.js';
+import type { Signals } from '../core/signals.js';
+import type { ServiceObservation } from './sensing.js';
+
+/** One pool as the loop sees it. */
+export interface PoolSnapshot {
+  /** The desired capacity; undefined before the pool's first decision (it is then at base). */
+  readonly target: number | undefined;
+  /** The last decision for the pool, changed or not. */
+  readonly decision: PoolDecision | undefined;
+}
+
+export interface LoopSnapshot {
+  readonly config: Config;
+  /** The signals of the last tick, with the cache of the last fast-path sample since. */
+  readonly signals: Signals;
+  /** True once a tick has run. */
+  readonly ticked: boolean;
+  readonly paused: boolean;
+  /** The last observation of a service, if any. */
+  observation(service: string): ServiceObservation | undefined;
+  pool(service: string, pool: string): PoolSnapshot;
+}

@@ -1,0 +1,73 @@
+/**
+ * Builds a control loop with its owners: the operator's overrides and pause (which the API
+ * writes), and the service views, decision recorder and push reconciler (which only the loop
+ * drives); settled decisions flow on to the journal and the event hub. One place, so that the
+ * controller and a test wire them the same way.
+ */
+import type { DecisionState, Override } from '../policies/decision.js';
+import type { Config } from '../policies/types.js';
+import type { Pusher } from './actuator.js';
+import type { Clock } from '../core/clock.js';
+import type { DecisionLog, DecisionRecord } from './decision-log.js';
+import type { EventHub } from './events.js';
+import type { DecisionJournal } from './state/decision-journal.js';
+import { DecisionRecorder } from './decision-recorder.js';
+import type { Logger } from './logger.js';
+import { ControlLoop } from './loop.js';
+import type { LoopTelemetry } from './loop-telemetry.js';
+import { OverridesStore } from './overrides-store.js';
+import { PauseState } from './pause-state.js';
+import { PushReconciler } from './push-reconciler.js';
+import type { CacheSampler, ServiceObserver } from './sensing.js';
+import { ServiceViews } from './service-views.js';
+
+export interface LoopWiring {
+  readonly config: Config;
+  readonly cache: CacheSampler;
+  readonly observe: ServiceObserver;
+  readonly pusher: Pusher;
+  readonly clock: Clock;
+  /** Where decisions are recorded; settled ones go on to `journal` and `events`. */
+  readonly log: DecisionLog;
+  readonly events: EventHub;
+  /** Where settled decisions are appended; none: kept in memory only. */
+  readonly journal?: DecisionJournal | undefined;
+  /** Decisions read back from the journal at start, newest first. */
+  readonly restoredDecisions?: readonly DecisionRecord[] | undefined;
+  readonly telemetry: LoopTelemetry;
+  readonly logger: Logger;
+  /** What the state directory restored, if anything. */
+  readonly restored?:
+    | {
+        readonly decisionState: DecisionState;
+        readonly overrides: Readonly<Record<string, Override>>;
+        readonly paused: boolean;
+      }
+    | undefined;
+}
+
+/** A loop and the two owners the API writes to. */
+export interface WiredLoop {
+  readonly loop: ControlLoop;
+  readonly overrides: OverridesStore;
+  readonly pause: PauseState;
+}
+
+export function wireLoop(w: LoopWiring): WiredLoop {
+  const { telemetry, logger, restored, log, journal } = w;
+  if (w.restoredDecisions) log.restore([...w.restoredDecisions].reverse());
+  if (journal) log.onSettled((record) => journal.append(record));
+  log.onSettled((record) => w.events.publish('decision', record));
+  const overrides = new OverridesStore(restored?.overrides);
+  const pause = new PauseState(restored?.paused);
+  const views = new ServiceViews();
+  const recorder = new DecisionRecorder(log, telemetry, logger);
+  const onApplied = views.applied.bind(views);
+  const pushes = new PushReconciler({ pusher: w.pusher, recorder, telemetry, logger, onApplied });
+  const loop = new ControlLoop({
+    ...(restored ? { initialState: restored.decisionState } : {}),
+    ...{ config: w.config, cache: w.cache, observe: w.observe, clock: w.clock },
+    ...{ views, overrides, pause, recorder, pushes, telemetry },
+  });
+  return { loop, overrides, pause };
+}
