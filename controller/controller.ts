@@ -6,8 +6,9 @@ import { Registry } from 'prom-client';
 import { formatConfigError } from '../policies/loader.js';
 import type { LoadResult } from '../policies/loader.js';
 import type { Config, Policy } from '../policies/types.js';
+import { ActuationTelemetry, withActuation } from './actuation-telemetry.js';
 import { HttpPusher } from './actuator.js';
-import type { Pusher } from './actuator.js';
+import type { HttpPusherOptions, Pusher } from './actuator.js';
 import type { ControllerApi, MutationResult, OverrideRequest } from './api/controller-api.js';
 import { systemClock } from './clock.js';
 import type { Clock } from './clock.js';
@@ -36,6 +37,8 @@ export interface ControllerOptions {
   readonly cache: CacheSampler;
   readonly observe: ServiceObserver;
   readonly pusher?: Pusher;
+  /** Options of the default pusher (an `HttpPusher`); unused when `pusher` is given. */
+  readonly pusherOptions?: HttpPusherOptions;
   readonly clock?: Clock;
   /** Defaults to node-cron (or a re-armed timer) at the policy's interval. */
   readonly scheduler?: Scheduler;
@@ -75,6 +78,8 @@ export class Controller implements ControllerApi {
   /** Settled decisions, the signals after each tick, and each reload attempt, as events. */
   readonly events: EventHub;
   private readonly pusher: Pusher;
+  /** The default pusher's retries and breakers, on the metrics and in the status. */
+  private readonly actuation: ActuationTelemetry;
   private readonly clock: Clock;
   private readonly logger: Logger;
   private scheduler: Scheduler;
@@ -108,7 +113,11 @@ export class Controller implements ControllerApi {
     if (options.defaultMetrics) registerHostMetrics(this.registry);
     const cache = options.cache;
     if (cache.details) registerCacheMetrics(this.registry, () => cache.details?.() ?? {});
-    this.pusher = options.pusher ?? new HttpPusher();
+    this.actuation = new ActuationTelemetry({
+      registry: this.registry,
+      services: () => this.loop.config.services,
+    });
+    this.pusher = options.pusher ?? new HttpPusher(this.actuation.pusherOptions(options.pusherOptions));
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? nullLogger;
     this.cache = options.cache;
@@ -278,7 +287,7 @@ export class Controller implements ControllerApi {
   }
 
   status(): StatusDocument {
-    return buildStatus(this.loop, this.policy);
+    return withActuation(buildStatus(this.loop, this.policy), this.actuation);
   }
 
   decisions(limit: number): readonly DecisionRecord[] {
