@@ -144,6 +144,7 @@ describe('the rules file (dashboards/poolpilot-rules.yaml)', () => {
       'PoolpilotPoolPinnedAtMin',
       'PoolpilotSignalStale',
       'PoolpilotServiceDown',
+      'PoolpilotBreakerOpen',
     ]) {
       const a = alerts.get(name);
       assert.ok(a, `alert ${name}`);
@@ -155,6 +156,7 @@ describe('the rules file (dashboards/poolpilot-rules.yaml)', () => {
     assert.equal(alerts.get('PoolpilotSidecarStarved')?.for, '5m');
     assert.equal(alerts.get('PoolpilotSignalStale')?.for, '5m');
     assert.equal(alerts.get('PoolpilotServiceDown')?.for, '5m');
+    assert.equal(alerts.get('PoolpilotBreakerOpen')?.for, '1m');
   });
 });
 
