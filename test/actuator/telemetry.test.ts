@@ -9,43 +9,16 @@ import { spawnSync } from 'node:child_process';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { ConstantBackoff } from 'cockatiel';
 import { ACTUATION_METRIC } from '../../controller/actuation-metrics.js';
-import { loadConfigText } from '../../policies/loader.js';
 import type { Config } from '../../policies/types.js';
 import { metricSamples, sampleValue, startHarness } from '../security/ctl-harness.js';
 import type { Harness } from '../security/ctl-harness.js';
 import { requireProgram, skipWithout } from '../monitoring/live-controller.js';
 import { ManualHalfOpen } from './manual-half-open.js';
+import { pushingConfig as config, startFlakyAgent, tickUntilFivePuts } from './flaky-agent.js';
+import type { FlakyAgent } from './flaky-agent.js';
 import { startRealAgent } from './servers.js';
-import type { RealAgent } from './servers.js';
 
 const { pushRetries, breakerState, breakerTransitions } = ACTUATION_METRIC;
-
-/** One service `svc` whose pool `buffers` (100 at the agent) is wanted at 50: every tick pushes until it is. */
-function config(services: ReadonlyArray<{ name: string; url: string }>): Config {
-  const list = services
-    .map(
-      (s) =>
-        `  - { name: ${s.name}, url: "${s.url}", mode: enforce, pools: [{ name: buffers, base: 50, min: 10, max: 500 }] }`,
-    )
-    .join('\n');
-  const result = loadConfigText(
-    `apiVersion: poolpilot/v1
-policy:
-  name: breaker-telemetry
-  interval: 1s
-  fastPath: 'off'
-  signals:
-    cache: { sources: [meminfo] }
-  rules:
-    - do: hold
-services:
-${list}
-`,
-    'telemetry.yaml',
-  );
-  if (!result.ok) throw new Error(result.errors.map((e) => e.message).join('\n'));
-  return result.config;
-}
 
 interface ServiceView {
   readonly name: string;
@@ -71,28 +44,13 @@ function states(samples: readonly string[], service: string): Record<string, num
 }
 
 describe('actuation telemetry: retries and breakers on /metrics and in the status', () => {
-  let agent: RealAgent;
-  /** How many resize answers are still to fail with 500 (Infinity: all of them). */
-  let failures: number;
-  /** Resize requests that reached the agent, answered or failed. */
-  let puts: number;
+  let agent: FlakyAgent;
   let h: Harness | undefined;
   let halfOpen: ManualHalfOpen;
 
   beforeEach(async () => {
-    failures = 0;
-    puts = 0;
     halfOpen = new ManualHalfOpen();
-    agent = await startRealAgent({
-      setup: (app) =>
-        app.addHook('onRequest', async (request, reply) => {
-          if (request.method !== 'PUT') return;
-          puts++;
-          if (failures <= 0) return;
-          failures--;
-          return reply.code(500).send({ error: 'internal', message: 'disk on fire' });
-        }),
-    });
+    agent = await startFlakyAgent();
   });
 
   afterEach(async () => {
@@ -109,18 +67,13 @@ describe('actuation telemetry: retries and breakers on /metrics and in the statu
   };
 
   it('counts retries by reason; a push that succeeds on its third attempt leaves the breaker closed', async () => {
+    agent.failures = 2;
     const { controller, base } = await start(config([{ name: 'svc', url: agent.url }]));
-    let samples = await metricSamples(base);
-    assert.equal(
-      sampleValue(samples, `${pushRetries}{service="svc",reason="5xx"}`),
-      0,
-      'at 0 before any retry',
-    );
-    failures = 2;
-    await controller.tick();
+    await controller.tick(); // the tick `start` began, or one after it
     assert.equal(agent.buffers.stats().capacity, 50, 'applied on the third attempt');
+    assert.equal(agent.puts, 3);
 
-    samples = await metricSamples(base);
+    const samples = await metricSamples(base);
     assert.equal(sampleValue(samples, `${pushRetries}{service="svc",reason="5xx"}`), 2);
     for (const reason of ['timeout', 'connection', '429']) {
       assert.equal(sampleValue(samples, `${pushRetries}{service="svc",reason="${reason}"}`), 0, reason);
@@ -133,11 +86,11 @@ describe('actuation telemetry: retries and breakers on /metrics and in the statu
   });
 
   it('opens the breaker after 5 consecutive failures, shows it, and closes it after a good trial', async () => {
+    agent.failures = Infinity;
     const { controller, base } = await start(config([{ name: 'svc', url: agent.url }]));
-    failures = Infinity;
     // Three attempts (two retries), then two more on the next tick: the fifth failure opens it.
-    for (let i = 0; i < 2; i++) await controller.tick();
-    assert.equal(puts, 5);
+    await tickUntilFivePuts(controller, agent);
+    assert.equal(agent.puts, 5);
     let samples = await metricSamples(base);
     assert.deepEqual(states(samples, 'svc'), { closed: 0, open: 1, 'half-open': 0 });
     assert.equal(sampleValue(samples, `${breakerTransitions}{service="svc",to="open"}`), 1);
@@ -150,14 +103,14 @@ describe('actuation telemetry: retries and breakers on /metrics and in the statu
 
     // While open, pushes fail fast: nothing reaches the agent.
     await controller.tick();
-    assert.equal(puts, 5);
+    assert.equal(agent.puts, 5);
     assert.equal((await services(base))[0]?.breaker, 'open');
 
     // The half-open delay is over and the agent is well again: one trial, and the breaker closes.
-    failures = 0;
+    agent.failures = 0;
     halfOpen.ms = 0;
     await controller.tick();
-    assert.equal(puts, 6);
+    assert.equal(agent.puts, 6);
     assert.equal(agent.buffers.stats().capacity, 50);
     samples = await metricSamples(base);
     assert.deepEqual(states(samples, 'svc'), { closed: 1, open: 0, 'half-open': 0 });
@@ -208,9 +161,9 @@ describe('actuation telemetry: retries and breakers on /metrics and in the statu
     { skip: skipWithout('promtool', 'prometheus') },
     async () => {
       const promtool = requireProgram('promtool', 'prometheus');
+      agent.failures = Infinity;
       const { controller, base } = await start(config([{ name: 'svc', url: agent.url }]));
-      failures = Infinity;
-      for (let i = 0; i < 2; i++) await controller.tick();
+      await tickUntilFivePuts(controller, agent);
       const text = await (await fetch(`${base}/metrics`)).text();
       assert.match(text, new RegExp(`^${breakerState}\\{service="svc",state="open"\\} 1$`, 'm'));
       const r = spawnSync(promtool, ['check', 'metrics'], { input: text, encoding: 'utf8', timeout: 60_000 });
