@@ -8,12 +8,16 @@
 import type { Registry } from 'prom-client';
 import type { BreakerState, HttpPusherOptions, RetryEvent } from './actuator.js';
 import { ActuationMetrics } from './actuation-metrics.js';
+import { nullLogger } from './logger.js';
+import type { Logger } from './logger.js';
 import type { ServiceStatus, StatusDocument } from './status.js';
 
 export interface ActuationTelemetryOptions {
   readonly registry: Registry;
   /** The services of the configuration in force; read whenever something is shown. */
   readonly services: () => readonly { readonly name: string }[];
+  /** Hears each breaker change (open: warn, closed again: info) and each retry (debug). */
+  readonly logger?: Logger;
 }
 
 /** What the status adds to each service (additions to CONTRACT section 5). */
@@ -28,6 +32,7 @@ export interface ActuationStatus {
 export class ActuationTelemetry {
   private readonly metrics: ActuationMetrics;
   private readonly services: () => readonly { readonly name: string }[];
+  private readonly logger: Logger;
   /**
    * The state of every breaker heard of, configured or not: the pusher keeps a breaker for a
    * service that is removed, and shows it again if the service comes back.
@@ -40,6 +45,7 @@ export class ActuationTelemetry {
 
   constructor(options: ActuationTelemetryOptions) {
     this.services = options.services;
+    this.logger = options.logger ?? nullLogger;
     this.metrics = new ActuationMetrics(options.registry, () => this.sync());
   }
 
@@ -88,6 +94,10 @@ export class ActuationTelemetry {
     this.sync();
     const service = event.service;
     if (!this.shown.has(service)) return;
+    this.logger.debug(
+      { ...event },
+      `push to ${service}/${event.pool} failed (${event.error}): retry ${event.retry} in ${event.delayMs} ms`,
+    );
     this.metrics.pushRetries.inc({ service, reason: event.reason });
     this.retries.set(service, (this.retries.get(service) ?? 0) + 1);
   }
@@ -96,6 +106,14 @@ export class ActuationTelemetry {
     this.breakers.set(service, state);
     this.sync();
     if (!this.shown.has(service)) return;
+    if (state === 'open') {
+      this.logger.warn(
+        { service, breaker: state },
+        `breaker open for ${service}: resizes fail at once until a trial push succeeds`,
+      );
+    } else {
+      this.logger.info({ service, breaker: state }, `breaker ${state} for ${service}`);
+    }
     this.metrics.breakerTransitions.inc({ service, to: state });
     this.metrics.setState(service, state);
   }

@@ -116,6 +116,7 @@ export class Controller implements ControllerApi {
     this.actuation = new ActuationTelemetry({
       registry: this.registry,
       services: () => this.loop.config.services,
+      ...(options.logger ? { logger: options.logger } : {}),
     });
     this.pusher = options.pusher ?? new HttpPusher(this.actuation.pusherOptions(options.pusherOptions));
     this.clock = options.clock ?? systemClock;

@@ -59,9 +59,14 @@ describe('actuation telemetry: retries and breakers on /metrics and in the statu
     await agent.close();
   });
 
+  /** `level message` of every line the controller logged at info and above. */
+  let logged: string[];
   const start = async (cfg: Config): Promise<Harness> => {
+    logged = [];
+    const line = (level: string) => (_obj: object, msg?: string) => void logged.push(`${level} ${msg}`);
     h = await startHarness(cfg, {
       pusherOptions: { backoff: new ConstantBackoff(0), halfOpenAfter: halfOpen },
+      logger: { info: line('info'), warn: line('warn'), error: line('error'), debug: () => undefined },
     });
     return h;
   };
@@ -124,6 +129,14 @@ describe('actuation telemetry: retries and breakers on /metrics and in the statu
     [svc] = await services(base);
     assert.equal(svc?.breaker, 'closed');
     assert.equal(svc?.retries, 4);
+    assert.deepEqual(
+      logged.filter((l) => l.includes('breaker')),
+      [
+        'warn breaker open for svc: resizes fail at once until a trial push succeeds',
+        'info breaker half-open for svc',
+        'info breaker closed for svc',
+      ],
+    );
   });
 
   it('a reload that removes a service removes its series and its status', async () => {
