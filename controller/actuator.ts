@@ -7,6 +7,7 @@
 export type { PushRequest, PushResult, Pusher } from './actuation/pusher.js';
 export { HttpPusher } from './actuation/http-pusher.js';
 export type { HttpPusherOptions, RetryEvent } from './actuation/options.js';
-export { PushError, describeError } from './actuation/push-error.js';
-export type { PushErrorCode } from './actuation/push-error.js';
+export { PushError, RETRY_REASONS, describeError } from './actuation/push-error.js';
+export type { PushErrorCode, RetryReason } from './actuation/push-error.js';
+export { BREAKER_STATES } from './actuation/service-lanes.js';
 export type { BreakerState } from './actuation/service-lanes.js';

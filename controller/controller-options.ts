@@ -1,7 +1,7 @@
 /** How a `Controller` is made: its configuration, sensing, actuation, state and schedules. */
 import type { Registry } from 'prom-client';
 import type { Config } from '../policies/types.js';
-import type { Pusher } from './actuator.js';
+import type { HttpPusherOptions, Pusher } from './actuator.js';
 import type { Clock } from '../core/clock.js';
 import type { DecisionRecord } from './decision-log.js';
 import type { EventHub } from './events.js';
@@ -18,6 +18,8 @@ export interface ControllerOptions {
   readonly cache: CacheSampler;
   readonly observe: ServiceObserver;
   readonly pusher?: Pusher;
+  /** Options of the default pusher (an `HttpPusher`); unused when `pusher` is given. */
+  readonly pusherOptions?: HttpPusherOptions;
   readonly clock?: Clock;
   /** Defaults to a re-armed timer at the policy's interval. */
   readonly scheduler?: Scheduler;

@@ -7,6 +7,7 @@ import { Registry } from 'prom-client';
 import type { LoadResult } from '../policies/loader.js';
 import { missingPool } from '../policies/pool-lookup.js';
 import type { Policy } from '../policies/types.js';
+import { ActuationTelemetry, withActuation } from './actuation-telemetry.js';
 import { HttpPusher } from './actuator.js';
 import type { Pusher } from './actuator.js';
 import type { ControllerApi, MutationResult, OverrideRequest } from './api/controller-api.js';
@@ -42,6 +43,8 @@ export class Controller implements ControllerApi {
   /** The owners the API writes to: overrides and pause. */
   private readonly wired: WiredLoop;
   private readonly pusher: Pusher;
+  /** The default pusher's retries and breakers, on the metrics and in the status. */
+  private readonly actuation: ActuationTelemetry;
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly driver: TickDriver;
@@ -55,7 +58,12 @@ export class Controller implements ControllerApi {
     const defaultMetrics = options.defaultMetrics ?? false;
     this.telemetry = new LoopTelemetry(new Metrics(this.registry, { defaultMetrics }));
     this.stopProcessMetrics = registerProcessMetrics(this.registry, options.cache, defaultMetrics);
-    this.pusher = options.pusher ?? new HttpPusher();
+    this.actuation = new ActuationTelemetry({
+      registry: this.registry,
+      services: () => this.loop.config.services,
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
+    this.pusher = options.pusher ?? new HttpPusher(this.actuation.pusherOptions(options.pusherOptions));
     this.clock = options.clock ?? systemClock;
     const logger = (this.logger = options.logger ?? nullLogger);
     this.telemetry.configInForce(config);
@@ -138,7 +146,7 @@ export class Controller implements ControllerApi {
   }
 
   status(): StatusDocument {
-    return buildStatus(this.loop.snapshot(), this.reloader.policy);
+    return withActuation(buildStatus(this.loop.snapshot(), this.reloader.policy), this.actuation);
   }
 
   decisions(limit: number): readonly DecisionRecord[] {

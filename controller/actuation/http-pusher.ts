@@ -16,7 +16,7 @@ import { serviceToken } from '../service-token.js';
 import { PushBudget } from './budget.js';
 import { resolvePusherOptions } from './options.js';
 import type { HttpPusherOptions, ResolvedPusherOptions } from './options.js';
-import { PushError, describeError } from './push-error.js';
+import { PushError, describeError, retryReason } from './push-error.js';
 import { RetryLater, RetryPlan, sharedRetryPolicy } from './retry-plan.js';
 import { MAX_ANSWER_BYTES, sendResize } from './send.js';
 import type { Applied, ResizeAttempt } from './send.js';
@@ -163,6 +163,7 @@ export class HttpPusher implements Pusher {
           retry: plan.taken,
           delayMs,
           error: failure.message,
+          reason: retryReason(failure),
         });
         throw new RetryLater(failure, delayMs);
       }

@@ -3,6 +3,7 @@
  */
 import { ExponentialBackoff, decorrelatedJitterGenerator } from 'cockatiel';
 import type { IBackoffFactory, IHalfOpenAfterBackoffContext } from 'cockatiel';
+import type { RetryReason } from './push-error.js';
 import type { BreakerState } from './service-lanes.js';
 
 /** A retry about to happen, for logs and metrics. */
@@ -15,6 +16,8 @@ export interface RetryEvent {
   readonly delayMs: number;
   /** Why the previous attempt failed. */
   readonly error: string;
+  /** The kind of that failure, a bounded set (for metric labels). */
+  readonly reason: RetryReason;
 }
 
 /** Options of `HttpPusher`; every one has a default. */

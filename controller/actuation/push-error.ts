@@ -53,6 +53,23 @@ export function isRetryable(err: unknown): err is PushError {
   return err instanceof PushError && err.retryable;
 }
 
+/**
+ * Why a retryable failure is retried, a bounded set for metric labels: no answer in time (an
+ * attempt's timeout, or HTTP 408), the connection failed, the service answered 5xx, or 429.
+ */
+export type RetryReason = 'timeout' | 'connection' | '5xx' | '429';
+
+/** Every {@link RetryReason}, so that a service's retry counters can all start at 0. */
+export const RETRY_REASONS: readonly RetryReason[] = ['timeout', 'connection', '5xx', '429'];
+
+/** The {@link RetryReason} of a retryable failure. */
+export function retryReason(err: PushError): RetryReason {
+  if (err.code === 'POOLPILOT_PUSH_TIMEOUT' || err.status === 408) return 'timeout';
+  if (err.status === 429) return '429';
+  if (err.status !== undefined && err.status >= 500) return '5xx';
+  return 'connection';
+}
+
 /** True for a failure the circuit breaker counts: connection errors, timeouts, 5xx, bad answers. */
 export function isUnhealthy(err: unknown): boolean {
   return err instanceof PushError && err.unhealthy;

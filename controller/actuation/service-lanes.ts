@@ -15,6 +15,9 @@ import { isUnhealthy } from './push-error.js';
 /** A service's circuit breaker, as status and metrics show it. */
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
+/** Every {@link BreakerState}, in the order a breaker moves through them. */
+export const BREAKER_STATES: readonly BreakerState[] = ['closed', 'open', 'half-open'];
+
 /** How the lanes limit and break. */
 export interface ServiceLanesOptions {
   /** Attempts in flight across all services. */

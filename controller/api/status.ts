@@ -45,6 +45,12 @@ const serviceSchema = {
     mode: { type: 'string', enum: ['enforce', 'observe'] },
     healthy: { type: 'boolean' },
     lastError: nullable('string'),
+    breaker: {
+      type: 'string',
+      enum: ['closed', 'half-open', 'open'],
+      description: 'the push circuit breaker: open while pushes fail fast without being sent',
+    },
+    retries: { type: 'integer', minimum: 0, description: 'pushes retried since the start' },
     pools: { type: 'array', items: poolSchema },
   },
 } as const;

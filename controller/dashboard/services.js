@@ -1,4 +1,4 @@
-// The services table: each service's mode, health, load and how fresh that load is.
+// The services table: each service's mode, health, push breaker, load and how fresh that load is.
 import { clock, duration, flag, h, level } from './dom.js';
 
 export class ServicesView {
@@ -29,7 +29,7 @@ export class ServicesView {
   render() {
     if (this.services.length === 0) {
       this.body.replaceChildren(
-        h('tr', {}, h('td', { colspan: 6, class: 'empty', text: 'No service is configured.' })),
+        h('tr', {}, h('td', { colspan: 7, class: 'empty', text: 'No service is configured.' })),
       );
       return;
     }
@@ -78,11 +78,38 @@ export class ServicesView {
       ),
       h('td', {}, mode),
       h('td', {}, ...health),
+      h('td', {}, ...pushes(service)),
       h('td', { class: 'num', text: level(load?.value) }),
       h('td', {}, ...state),
       h('td', { text: readAt }),
     );
   }
+}
+
+/** What each breaker state says to an operator: a flag, and what it means for the pools. */
+const BREAKER = {
+  closed: ['closed', 'good', null],
+  'half-open': ['half-open', 'warn', 'one trial push is under way'],
+  open: ['open', 'bad', 'resizes fail at once without being sent, until a trial push succeeds'],
+};
+
+/** The service's push circuit breaker in words, and its retries (absent from an older controller). */
+function pushes(service) {
+  if (typeof service.breaker !== 'string' || !Object.hasOwn(BREAKER, service.breaker)) {
+    return [h('span', { class: 'muted', text: '—' })];
+  }
+  const [word, kind, meaning] = BREAKER[service.breaker];
+  const retries = service.retries ?? 0;
+  return [
+    flag(`breaker ${word}`, kind),
+    meaning ? h('div', { class: 'small muted', text: meaning }) : null,
+    retries > 0
+      ? h('div', {
+          class: 'small muted',
+          text: `${retries} ${retries === 1 ? 'retry' : 'retries'} since start`,
+        })
+      : null,
+  ];
 }
 
 /** The newest reading time in a status's signals (ms): the controller's time at its last tick. */

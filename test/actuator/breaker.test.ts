@@ -1,30 +1,12 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { ConstantBackoff } from 'cockatiel';
-import type { IBackoff, IBackoffFactory, IHalfOpenAfterBackoffContext } from 'cockatiel';
 import { HttpPusher } from '../../controller/actuator.js';
 import type { BreakerState, PushResult } from '../../controller/actuator.js';
 import { waitFor } from '../helpers/wait.js';
+import { ManualHalfOpen } from './manual-half-open.js';
 import { answerApplied, gate, spec, startFaultServer } from './servers.js';
 import type { FaultServer } from './servers.js';
-
-/**
- * The breaker's open period, set by the test: cockatiel compares the time since the breaker
- * opened with this duration at each push, so 0 lets the next push through as the trial and a
- * large value keeps the breaker open, without the test waiting on the clock.
- */
-class ManualHalfOpen implements IBackoffFactory<IHalfOpenAfterBackoffContext> {
-  ms = 60_000;
-  next(): IBackoff<IHalfOpenAfterBackoffContext> {
-    const read = (): number => this.ms;
-    return {
-      get duration() {
-        return read();
-      },
-      next: () => this.next(),
-    };
-  }
-}
 
 type Mode = 'fail' | 'ok' | 'hold-then-ok' | 'not-found';
 

@@ -114,8 +114,11 @@ describe('HttpPusher under faults, over loopback', () => {
       await late.opened; // answers only once the client has given up
       answerApplied(res, req.body);
     });
-    const result = await push(pusherWith({ timeoutMs: 100, retries: 1 }), 'svc', server.url, 'd-slow');
+    const reasons: string[] = [];
+    const pusher = pusherWith({ timeoutMs: 100, retries: 1, onRetry: (e) => reasons.push(e.reason) });
+    const result = await push(pusher, 'svc', server.url, 'd-slow');
     late.open();
+    assert.deepEqual(reasons, ['timeout']);
     assert.ok(!result.ok);
     assert.equal(result.code, 'POOLPILOT_PUSH_TIMEOUT');
     assert.equal(result.error, 'timeout: no answer within 100 ms (2 attempts)');
@@ -152,13 +155,13 @@ describe('HttpPusher under faults, over loopback', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const { port } = closed.address() as AddressInfo;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const retries: number[] = [];
-    const pusher = pusherWith({ retries: 2, onRetry: (e) => retries.push(e.retry) });
+    const retries: string[] = [];
+    const pusher = pusherWith({ retries: 2, onRetry: (e) => retries.push(`${e.retry} ${e.reason}`) });
     const result = await push(pusher, 'svc', `http://127.0.0.1:${port}`);
     assert.ok(!result.ok);
     assert.equal(result.code, 'POOLPILOT_PUSH_CONNECTION');
     assert.equal(result.error, 'connection failed: connection refused (3 attempts)');
-    assert.deepEqual(retries, [1, 2]);
+    assert.deepEqual(retries, ['1 connection', '2 connection']);
   });
 
   it('aborts pushes in flight when closed', async () => {

@@ -73,6 +73,7 @@ describe('HttpPusher against the real agent over loopback', () => {
     assert.equal(retries[0]?.retry, 1);
     assert.equal(retries[0]?.decisionId, 'd-500');
     assert.match(retries[0]?.error ?? '', /^HTTP 500: internal: answer lost$/);
+    assert.equal(retries[0]?.reason, '5xx');
   });
 
   const refusals = [

@@ -52,8 +52,8 @@ describe('429 and Retry-After over loopback', () => {
     });
     assert.deepEqual(result, { ok: true, capacity: 3, previous: 1, attempts: 2 });
     assert.deepEqual(
-      retries.map((e) => [e.retry, e.delayMs, e.error]),
-      [[1, 30, 'HTTP 429: too_many_requests: slow down']],
+      retries.map((e) => [e.retry, e.delayMs, e.error, e.reason]),
+      [[1, 30, 'HTTP 429: too_many_requests: slow down', '429']],
       'Retry-After (1 s) beat the backoff (0), capped to 30 ms',
     );
     assert.deepEqual(

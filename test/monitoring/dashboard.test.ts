@@ -112,6 +112,8 @@ describe('the Grafana dashboard (dashboards/poolpilot.json)', () => {
     assert.equal(capacity.repeat, 'pool', 'one capacity panel per pool');
     find('decisions by action', (_, e) => /by \(action\)[^\n]*poolpilot_decisions_total/.test(e));
     find('push failures', (_, e) => /rate\(poolpilot_push_failures_total/.test(e));
+    find('circuit breakers', (p, e) => p.type === 'state-timeline' && e.includes('poolpilot_breaker_state'));
+    find('push retries', (_, e) => /by \(service, reason\)[^\n]*rate\(poolpilot_push_retries_total/.test(e));
     find('config reload failures', (_, e) => /increase\(poolpilot_config_reload_failures_total/.test(e));
     find('tick duration', (_, e) =>
       /histogram_quantile\([^\n]*poolpilot_tick_duration_seconds_bucket/.test(e),
@@ -144,6 +146,7 @@ describe('the rules file (dashboards/poolpilot-rules.yaml)', () => {
       'PoolpilotPoolPinnedAtMin',
       'PoolpilotSignalStale',
       'PoolpilotServiceDown',
+      'PoolpilotBreakerOpen',
     ]) {
       const a = alerts.get(name);
       assert.ok(a, `alert ${name}`);
@@ -155,6 +158,7 @@ describe('the rules file (dashboards/poolpilot-rules.yaml)', () => {
     assert.equal(alerts.get('PoolpilotSidecarStarved')?.for, '5m');
     assert.equal(alerts.get('PoolpilotSignalStale')?.for, '5m');
     assert.equal(alerts.get('PoolpilotServiceDown')?.for, '5m');
+    assert.equal(alerts.get('PoolpilotBreakerOpen')?.for, '1m');
   });
 });
 

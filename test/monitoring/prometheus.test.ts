@@ -132,6 +132,26 @@ function firing(
 
 const alertsQuery = (name: string): string => `ALERTS{alertname="${name}",alertstate="firing"}`;
 
+/**
+ * `poolpilot_breaker_state` input series of instance `a`, one state set per service, from one
+ * state a minute per service: 0 closed, 1 open, 2 half-open (space-separated).
+ */
+function breakerStates(
+  j: string,
+  timeline: Record<string, string>,
+): Array<{ series: string; values: string }> {
+  const states = ['closed', 'open', 'half-open'];
+  return Object.entries(timeline).flatMap(([service, steps]) =>
+    states.map((state, i) => ({
+      series: `poolpilot_breaker_state{${j},instance="a",service="${service}",state="${state}"}`,
+      values: steps
+        .split(' ')
+        .map((s) => (Number(s) === i ? '1' : '0'))
+        .join(' '),
+    })),
+  );
+}
+
 /** `promtool test rules` input: one test group per alert, with healthy series beside the sick ones. */
 function ruleUnitTests(): unknown {
   const j = 'job="poolpilot"';
@@ -204,6 +224,34 @@ function ruleUnitTests(): unknown {
             eval_time: '10m',
             exp_samples: [
               { labels: `poolpilot:push_failures:ratio_rate5m{${j},instance="a",service="nas"}`, value: 0.5 },
+            ],
+          },
+        ],
+      },
+      {
+        name: 'PoolpilotBreakerOpen',
+        interval: '1m',
+        // nas: opens at 2m, a failed half-open trial at 5m, still open at 10m. web: open one
+        // minute, then closed (no alert). media: closed all along.
+        input_series: breakerStates(j, {
+          nas: '0 0 1 1 1 2 1 1 1 1 1 1',
+          web: '0 0 1 0 0 0 0 0 0 0 0 0',
+          media: '0 0 0 0 0 0 0 0 0 0 0 0',
+        }),
+        promql_expr_test: [
+          { expr: alertsQuery('PoolpilotBreakerOpen'), eval_time: '2m', exp_samples: [] },
+          {
+            expr: alertsQuery('PoolpilotBreakerOpen'),
+            eval_time: '3m',
+            exp_samples: [
+              firing('PoolpilotBreakerOpen', 'warning', { job: 'poolpilot', instance: 'a', service: 'nas' }),
+            ],
+          },
+          {
+            expr: alertsQuery('PoolpilotBreakerOpen'),
+            eval_time: '10m',
+            exp_samples: [
+              firing('PoolpilotBreakerOpen', 'warning', { job: 'poolpilot', instance: 'a', service: 'nas' }),
             ],
           },
         ],
