@@ -22,8 +22,8 @@ const IMAGE_WORKDIR = '/app';
 export const FAKE_POD_UID = '7f2c1d9e-0000-4000-8000-00000000a11d';
 
 /**
- * The image's /app: the files `npm pack` ships (package.json "files"), less the compiled tests and
- * benchmarks that .dockerignore keeps out of the build, and node_modules.
+ * The image's /app: the files `npm pack` ships (package.json "files": the product, never the
+ * compiled tests or benchmarks), and node_modules.
  */
 export function buildImageRoot(dir: string): string[] {
   const pack = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
@@ -33,7 +33,7 @@ export function buildImageRoot(dir: string): string[] {
   });
   if (pack.status !== 0) throw new Error(`npm pack --dry-run failed: ${pack.stderr}`);
   const [info] = JSON.parse(pack.stdout) as [{ files: { path: string }[] }];
-  const files = info.files.map((f) => f.path).filter((p) => !/^dist\/(test|bench)\//.test(p));
+  const files = info.files.map((f) => f.path);
   for (const file of files) {
     mkdirSync(dirname(join(dir, file)), { recursive: true });
     copyFileSync(join(repoRoot, file), join(dir, file));
