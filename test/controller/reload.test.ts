@@ -1,16 +1,14 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { describe, it } from 'node:test';
 import { ManualClock } from '../helpers/manual-clock.js';
 import { Controller } from '../../controller/controller.js';
 import { ManualScheduler } from '../helpers/manual-scheduler.js';
 import { loadConfigText } from '../../policies/loader.js';
 import { seedConfig, seedYaml } from '../helpers/config.js';
-import { cliPath } from '../helpers/paths.js';
+import { startCli } from '../helpers/processes.js';
 import { FakeProcRoot } from '../helpers/proc-root.js';
 import { waitForAsync } from '../helpers/wait.js';
 
@@ -78,22 +76,9 @@ describe('configuration reload', () => {
     const yaml = seedYaml({ url: 'http://127.0.0.1:9' });
     version('..v1', yaml);
     symlinkSync('..data/policy.yaml', join(dir, 'policy.yaml'));
-    const child = spawn(process.execPath, [cliPath, 'run', '--config', join(dir, 'policy.yaml')], {
-      env: {
-        ...process.env,
-        POOLPILOT_PORT: '0',
-        POOLPILOT_PROC_ROOT: proc.dir,
-        POOLPILOT_LOG_LEVEL: 'warn',
-      },
-    });
+    const run = await startCli(['--config', join(dir, 'policy.yaml')], { POOLPILOT_PROC_ROOT: proc.dir });
+    const base = run.url;
     try {
-      const base = await new Promise<string>((resolve, reject) => {
-        createInterface({ input: child.stdout }).on('line', (line) => {
-          const m = /dashboard (http:\/\/\S+)\//.exec(line);
-          if (m?.[1]) resolve(m[1]);
-        });
-        child.once('exit', (code) => reject(new Error(`exited ${code}`)));
-      });
       const policy = async (): Promise<{ name: string; lastError: string | null }> =>
         (
           (await (await fetch(`${base}/api/v1/status`)).json()) as {
@@ -117,13 +102,12 @@ describe('configuration reload', () => {
       assert.match(metrics, /poolpilot_config_reload_failures_total [1-9]/);
 
       writeFileSync(join(dir, '..v3', 'policy.yaml'), yaml.replace('name: test-seed', 'name: third'));
-      child.kill('SIGHUP');
+      run.child.kill('SIGHUP');
       assert.ok(await waitForAsync(async () => (await policy()).name === 'third', 200, 50), 'SIGHUP reloads');
       assert.equal((await policy()).lastError, null);
-      assert.equal(child.exitCode, null, 'SIGHUP does not stop the controller');
+      assert.equal(run.child.exitCode, null, 'SIGHUP does not stop the controller');
     } finally {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+      await run.stop();
       rmSync(dir, { recursive: true, force: true });
       proc.remove();
     }

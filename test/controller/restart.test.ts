@@ -1,41 +1,16 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { startDemoService } from '../../examples/demo-service/server.js';
 import type { DemoService } from '../../examples/demo-service/server.js';
 import { seedYaml } from '../helpers/config.js';
-import { cliPath } from '../helpers/paths.js';
+import { startCli } from '../helpers/processes.js';
 import { FakeProcRoot } from '../helpers/proc-root.js';
 import { waitFor, waitForAsync } from '../helpers/wait.js';
 
 const TOKEN = 'controller-api-token';
-
-function startCli(
-  config: string,
-  env: Record<string, string>,
-): Promise<{ child: ChildProcessWithoutNullStreams; base: string }> {
-  const child = spawn(process.execPath, [cliPath, 'run', '--config', config], {
-    env: {
-      ...process.env,
-      POOLPILOT_PORT: '0',
-      POOLPILOT_LOG_LEVEL: 'warn',
-      POOLPILOT_API_TOKEN: TOKEN,
-      ...env,
-    },
-  });
-  return new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const m = /dashboard (http:\/\/\S+)\//.exec(line);
-      if (m?.[1]) resolve({ child, base: m[1] });
-    });
-    child.once('exit', (code) => reject(new Error(`poolpilot run exited ${code}`)));
-  });
-}
 
 describe('a restarted controller resumes from its state directory', () => {
   let proc: FakeProcRoot;
@@ -61,10 +36,10 @@ describe('a restarted controller resumes from its state directory', () => {
     writeFileSync(config, seedYaml({ url: service.url, interval: '1s' }));
     const env = { POOLPILOT_PROC_ROOT: proc.dir, POOLPILOT_STATE_DIR: stateDir };
 
-    const first = await startCli(config, env);
+    const first = await startCli(['--config', config], { ...env, POOLPILOT_API_TOKEN: TOKEN });
     assert.ok(await waitFor(() => service.pools.buffers.stats().capacity === 819, 500, 20), 'shrunk');
     proc.setUsed(0.1); // calm: nothing more will shrink
-    const put = await fetch(`${first.base}/api/v1/services/nas/pools/handles/override`, {
+    const put = await fetch(`${first.url}/api/v1/services/nas/pools/handles/override`, {
       method: 'PUT',
       headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
       body: JSON.stringify({ capacity: 100, ttlSeconds: 3600 }),
@@ -90,15 +65,14 @@ describe('a restarted controller resumes from its state directory', () => {
       }
     };
     assert.ok(await waitFor(saved, 500, 20), 'the state was saved');
-    first.child.kill('SIGKILL');
-    await new Promise((r) => first.child.once('exit', r));
+    await first.stop(5000, 'SIGKILL');
     assert.ok(readdirSync(stateDir).includes('state.json'));
 
     // The service restarts too: its pools come back at base.
     service.pools.buffers.resize(1024);
     service.pools.handles.resize(256);
 
-    const second = await startCli(config, env);
+    const second = await startCli(['--config', config], { ...env, POOLPILOT_API_TOKEN: TOKEN });
     try {
       assert.ok(
         await waitFor(() => service.pools.buffers.stats().capacity === 819, 500, 20),
@@ -110,7 +84,7 @@ describe('a restarted controller resumes from its state directory', () => {
       );
       let shrinks = 0;
       await waitForAsync(async () => {
-        const body = (await (await fetch(`${second.base}/api/v1/decisions?limit=100`)).json()) as {
+        const body = (await (await fetch(`${second.url}/api/v1/decisions?limit=100`)).json()) as {
           decisions: Array<{ pool: string; action: string; to: number }>;
         };
         shrinks = body.decisions.filter(
@@ -120,9 +94,7 @@ describe('a restarted controller resumes from its state directory', () => {
       });
       assert.equal(shrinks, 1, 'the decision made before the kill is still listed, and not made twice');
     } finally {
-      second.child.kill('SIGTERM');
-      const code = await new Promise((r) => second.child.once('exit', r));
-      assert.equal(code, 0);
+      assert.equal(await second.stop(), 0);
     }
   });
 
@@ -133,16 +105,19 @@ describe('a restarted controller resumes from its state directory', () => {
     const { mkdirSync } = await import('node:fs');
     mkdirSync(corruptDir);
     writeFileSync(join(corruptDir, 'state.json'), '{"version": 1, "decisionState": ');
-    const run = await startCli(config, { POOLPILOT_PROC_ROOT: proc.dir, POOLPILOT_STATE_DIR: corruptDir });
+    const run = await startCli(['--config', config], {
+      POOLPILOT_PROC_ROOT: proc.dir,
+      POOLPILOT_STATE_DIR: corruptDir,
+      POOLPILOT_API_TOKEN: TOKEN,
+    });
     try {
-      assert.ok(await waitForAsync(async () => (await fetch(`${run.base}/readyz`)).status === 200));
+      assert.ok(await waitForAsync(async () => (await fetch(`${run.url}/readyz`)).status === 200));
       assert.ok(
         readdirSync(corruptDir).some((f) => f.startsWith('state.json.corrupt')),
         'kept aside, not lost',
       );
     } finally {
-      run.child.kill('SIGTERM');
-      await new Promise((r) => run.child.once('exit', r));
+      await run.stop();
     }
   });
 });

@@ -13,8 +13,8 @@ import { after, before, describe, it } from 'node:test';
 import { ConstantBackoff } from 'cockatiel';
 import { chromium } from 'playwright-core';
 import type { BrowserContext } from 'playwright-core';
-import { pushingConfig, startFlakyAgent, tickUntilFivePuts } from '../actuator/flaky-agent.js';
-import { ManualHalfOpen } from '../actuator/manual-half-open.js';
+import { pushingConfig, startFlakyAgent, tickUntilFivePuts } from '../controller/actuation/flaky-agent.js';
+import { ManualHalfOpen } from '../controller/actuation/manual-half-open.js';
 import { startHarness } from '../security/ctl-harness.js';
 
 const CHROMIUM = '/usr/bin/chromium';

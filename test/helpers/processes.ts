@@ -1,13 +1,14 @@
 /**
- * The reference NAS started as a real child process, as an operator starts it, and stopped by
- * its own PID (never by name); the controller's counterpart is bench/lib/cli-child.ts.
+ * The product's two programs as real child processes, as an operator starts them (`poolpilot run`
+ * and `poolpilot-nas`), each stopped by its own PID, never by name. (Benchmarks use
+ * bench/lib/cli-child.ts, which also cleans the environment and waits for readiness.)
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { repoRoot } from './paths.js';
+import { cliPath, repoRoot } from './paths.js';
 
 export interface Started {
   readonly child: ChildProcessWithoutNullStreams;
@@ -15,8 +16,10 @@ export interface Started {
   readonly url: string;
   /** Everything it wrote to stderr so far. */
   stderr(): string;
-  /** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit code (null when killed). */
-  stop(graceMs?: number): Promise<number | null>;
+  /** Everything it wrote, stdout and stderr, so far. */
+  output(): string;
+  /** `signal` (SIGTERM), then SIGKILL after `graceMs`; resolves with the exit code (null when killed). */
+  stop(graceMs?: number, signal?: NodeJS.Signals): Promise<number | null>;
 }
 
 /** How long a program may take to print its URL. */
@@ -25,11 +28,15 @@ const START_TIMEOUT_MS = 30_000;
 function start(args: readonly string[], env: Record<string, string>, pattern: RegExp): Promise<Started> {
   const child = spawn(process.execPath, [...args], { env: { ...process.env, ...env } });
   let err = '';
-  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  let all = '';
+  child.stderr.on('data', (c: Buffer) => {
+    err += c.toString();
+    all += c.toString();
+  });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const stop = async (graceMs = 5000): Promise<number | null> => {
+  const stop = async (graceMs = 5000, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> => {
     if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-    child.kill('SIGTERM');
+    child.kill(signal);
     const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
     const code = await exited;
     clearTimeout(timer);
@@ -41,17 +48,29 @@ function start(args: readonly string[], env: Record<string, string>, pattern: Re
       child.kill('SIGKILL');
       reject(new Error(`${args.join(' ')} did not start within ${START_TIMEOUT_MS} ms: ${err}`));
     }, START_TIMEOUT_MS);
+    let started = false;
     createInterface({ input: child.stdout }).on('line', (line) => {
-      const m = pattern.exec(line);
+      all += `${line}\n`;
+      const m = started ? null : pattern.exec(line);
       if (!m?.[1]) return;
+      started = true;
       clearTimeout(timer);
-      resolve({ child, url: m[1], stderr: () => err, stop });
+      resolve({ child, url: m[1], stderr: () => err, output: () => all, stop });
     });
     void exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`${args.join(' ')} exited ${code}: ${err}`));
     });
   });
+}
+
+/** `poolpilot run ARGS...` on 127.0.0.1, port 0, logging at `warn`; `url` is the API's base. */
+export function startCli(args: readonly string[], env: Record<string, string>): Promise<Started> {
+  return start(
+    [cliPath, 'run', ...args],
+    { POOLPILOT_PORT: '0', POOLPILOT_LOG_LEVEL: 'warn', ...env },
+    /dashboard (http:\/\/\S+)\//,
+  );
 }
 
 /** `poolpilot-nas --root DIR` on port 0. */

@@ -4,16 +4,14 @@
  * controller, whichever check finds the problem.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, describe, it } from 'node:test';
 import { validateCommand } from '../../controller/cli/validate.js';
 import { formatConfigError, loadConfigText } from '../../policies/loader.js';
 import { seedYaml } from '../helpers/config.js';
-import { cliPath } from '../helpers/paths.js';
+import { startCli } from '../helpers/processes.js';
 import { waitFor, waitForAsync } from '../helpers/wait.js';
 
 const SECRET = '12345678901234';
@@ -112,20 +110,10 @@ describe('secrets stay out of what an operator sees', () => {
   it('a running controller rejects a reload without echoing the token in policy.lastError or its log', async () => {
     const file = join(dir, 'policy.yaml');
     writeFileSync(file, seedYaml({ url: 'http://127.0.0.1:9' }));
-    const child = spawn(process.execPath, [cliPath, 'run', '--config', file], {
-      env: { ...process.env, POOLPILOT_PORT: '0', POOLPILOT_LOG_LEVEL: 'warn' },
-    });
-    let output = '';
-    child.stderr.on('data', (d: Buffer) => void (output += d.toString()));
+    const run = await startCli(['--config', file], {});
+    const base = run.url;
+    const output = { includes: (text: string): boolean => run.output().includes(text) };
     try {
-      const base = await new Promise<string>((resolve, reject) => {
-        createInterface({ input: child.stdout }).on('line', (line) => {
-          output += `${line}\n`;
-          const m = /dashboard (http:\/\/\S+)\//.exec(line);
-          if (m?.[1]) resolve(m[1]);
-        });
-        child.once('exit', (code) => reject(new Error(`poolpilot run exited ${code}`)));
-      });
       writeFileSync(file, withTokenLine(`token: ${SECRET}`)); // the watcher reloads it
       let lastError: string | null = null;
       assert.ok(
@@ -145,10 +133,9 @@ describe('secrets stay out of what an operator sees', () => {
       assert.match(String(lastError), /services\[0\]\.token: expected a non-empty string, got a number/);
       assert.ok(!String(lastError).includes(SECRET), String(lastError));
       assert.ok(await waitFor(() => output.includes('configuration rejected')), 'the rejection is logged');
-      assert.ok(!output.includes(SECRET), output);
+      assert.ok(!output.includes(SECRET), run.output());
     } finally {
-      child.kill('SIGTERM');
-      if (child.exitCode === null) await new Promise((r) => child.once('exit', r));
+      await run.stop();
     }
   });
 });

@@ -5,8 +5,7 @@
  * directory, says in its log what it refused, and leaves the outside files as they were.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import {
   lstatSync,
   mkdirSync,
@@ -20,42 +19,18 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { startDemoService } from '../../examples/demo-service/server.js';
 import type { DemoService } from '../../examples/demo-service/server.js';
 import { seedYaml } from '../helpers/config.js';
-import { cliPath } from '../helpers/paths.js';
+import { startCli } from '../helpers/processes.js';
+import type { Started } from '../helpers/processes.js';
 import { FakeProcRoot } from '../helpers/proc-root.js';
 import { waitFor, waitForAsync } from '../helpers/wait.js';
 
-interface Run {
-  readonly child: ChildProcessWithoutNullStreams;
-  readonly base: string;
-  /** Everything the process printed so far (its log is JSON lines on stdout). */
-  readonly output: () => string;
-}
-
-function startCli(config: string, env: Record<string, string>): Promise<Run> {
-  const child = spawn(process.execPath, [cliPath, 'run', '--config', config], {
-    env: { ...process.env, POOLPILOT_PORT: '0', POOLPILOT_LOG_LEVEL: 'warn', ...env },
-  });
-  let output = '';
-  child.stderr.on('data', (d: Buffer) => void (output += d.toString()));
-  return new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      output += `${line}\n`;
-      const m = /dashboard (http:\/\/\S+)\//.exec(line);
-      if (m?.[1]) resolve({ child, base: m[1], output: () => output });
-    });
-    child.once('exit', (code) => reject(new Error(`poolpilot run exited ${code}: ${output}`)));
-  });
-}
-
-async function stop(run: Run): Promise<number | null> {
-  if (run.child.exitCode !== null) return run.child.exitCode;
-  run.child.kill('SIGTERM');
-  return new Promise((r) => run.child.once('exit', r));
+/** SIGTERM, and the exit code. */
+function stop(run: Started): Promise<number | null> {
+  return run.stop();
 }
 
 describe('poolpilot run over a planted state directory', () => {
@@ -99,7 +74,7 @@ describe('poolpilot run over a planted state directory', () => {
     writeFileSync(config, seedYaml({ url: service.url, interval: '1s' }));
     const env = { POOLPILOT_PROC_ROOT: proc.dir, POOLPILOT_STATE_DIR: stateDir };
 
-    const first = await startCli(config, env);
+    const first = await startCli(['--config', config], env);
     try {
       assert.ok(await waitFor(() => service.pools.buffers.stats().capacity === 819, 500, 20), 'shrunk');
       const recorded = (): boolean => {
@@ -139,7 +114,7 @@ describe('poolpilot run over a planted state directory', () => {
     // The restart resumes from the files it wrote itself (calm now: only the saved state shrinks).
     proc.setUsed(0.1);
     service.pools.buffers.resize(1024);
-    const second = await startCli(config, env);
+    const second = await startCli(['--config', config], env);
     try {
       assert.ok(await waitFor(() => service.pools.buffers.stats().capacity === 819, 500, 20), 'resumed');
       assert.ok(!second.output().includes('refused'), second.output());
@@ -158,10 +133,13 @@ describe('poolpilot run over a planted state directory', () => {
       unlinkSync(path);
       plant(path);
       const config = join(dir, 'policy.yaml');
-      const run = await startCli(config, { POOLPILOT_PROC_ROOT: proc.dir, POOLPILOT_STATE_DIR: stateDir });
+      const run = await startCli(['--config', config], {
+        POOLPILOT_PROC_ROOT: proc.dir,
+        POOLPILOT_STATE_DIR: stateDir,
+      });
       try {
         assert.ok(
-          await waitForAsync(async () => (await fetch(`${run.base}/readyz`)).status === 200, 300, 20),
+          await waitForAsync(async () => (await fetch(`${run.url}/readyz`)).status === 200, 300, 20),
           'ready',
         );
         assert.match(

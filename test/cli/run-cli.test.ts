@@ -4,41 +4,14 @@ import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { startDemoService } from '../../examples/demo-service/server.js';
 import type { DemoService } from '../../examples/demo-service/server.js';
 import { seedYaml } from '../helpers/config.js';
 import { cliPath } from '../helpers/paths.js';
+import { startCli } from '../helpers/processes.js';
 import { FakeProcRoot } from '../helpers/proc-root.js';
 import { waitForAsync } from '../helpers/wait.js';
-
-interface Running {
-  child: ChildProcessWithoutNullStreams;
-  base: string;
-  stderr: string[];
-}
-
-/** Starts `poolpilot run` and resolves with the API base URL it prints. */
-function startCli(args: string[], env: Record<string, string>): Promise<Running> {
-  const child = spawn(process.execPath, [cliPath, 'run', ...args], {
-    env: { ...process.env, POOLPILOT_PORT: '0', POOLPILOT_LOG_LEVEL: 'warn', ...env },
-  });
-  const stderr: string[] = [];
-  child.stderr.on('data', (b: Buffer) => stderr.push(b.toString()));
-  return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout });
-    lines.on('line', (line) => {
-      const m = /dashboard (http:\/\/\S+)\//.exec(line);
-      if (m?.[1]) resolve({ child, base: m[1], stderr });
-    });
-    child.once('exit', (code) => reject(new Error(`poolpilot run exited ${code}: ${stderr.join('')}`)));
-  });
-}
-
-function exitOf(child: ChildProcessWithoutNullStreams): Promise<number | null> {
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-}
 
 describe('poolpilot run', () => {
   let proc: FakeProcRoot;
@@ -73,7 +46,7 @@ describe('poolpilot run', () => {
       await waitForAsync(
         async () => {
           decisions = (
-            (await (await fetch(`${run.base}/api/v1/decisions?limit=10`)).json()) as { decisions: Decision[] }
+            (await (await fetch(`${run.url}/api/v1/decisions?limit=10`)).json()) as { decisions: Decision[] }
           ).decisions;
           return decisions.length >= 3 && decisions.every((d) => d.outcome !== 'pending');
         },
@@ -94,7 +67,7 @@ describe('poolpilot run', () => {
       assert.deepEqual([d?.from, d?.to, d?.action, d?.outcome], [1024, 819, 'shrink', 'applied']);
       assert.ok(d?.id);
 
-      const status = (await (await fetch(`${run.base}/api/v1/status`)).json()) as {
+      const status = (await (await fetch(`${run.url}/api/v1/status`)).json()) as {
         policy: { name: string };
         services: Array<{ pools: Array<{ name: string; capacity: number; target: number }> }>;
       };
@@ -102,7 +75,7 @@ describe('poolpilot run', () => {
       const pool = status.services[0]?.pools.find((p) => p.name === 'buffers');
       assert.deepEqual([pool?.capacity, pool?.target], [819, 819]);
 
-      const metrics = await (await fetch(`${run.base}/metrics`)).text();
+      const metrics = await (await fetch(`${run.url}/metrics`)).text();
       assert.match(metrics, /poolpilot_pool_capacity\{service="nas",pool="buffers"\} 819/);
       assert.match(metrics, /poolpilot_pool_target\{service="nas",pool="buffers"\} 819/);
       assert.match(metrics, /poolpilot_decisions_total\{service="nas",pool="buffers",action="shrink"\} 1/);
@@ -114,14 +87,16 @@ describe('poolpilot run', () => {
       assert.match(metrics, /poolpilot_event_loop_delay_p99_seconds \d/);
       assert.match(metrics, /poolpilot_host_cpu_load_ratio \d/);
 
-      assert.equal((await fetch(`${run.base}/readyz`)).status, 200);
-      assert.equal((await fetch(`${run.base}/healthz`)).status, 200);
-      assert.ok(!run.stderr.join('').includes('agent-secret'), 'the token is never logged');
+      assert.equal((await fetch(`${run.url}/readyz`)).status, 200);
+      assert.equal((await fetch(`${run.url}/healthz`)).status, 200);
+      assert.ok(!run.stderr().includes('agent-secret'), 'the token is never logged');
     } finally {
-      run.child.kill('SIGTERM');
-      assert.equal(await exitOf(run.child), 0, 'SIGTERM drains and exits 0');
+      assert.equal(await run.stop(), 0, 'SIGTERM drains and exits 0');
     }
   });
+
+  const exitOf = (child: ChildProcessWithoutNullStreams): Promise<number | null> =>
+    new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 
   it('exits 1 naming the line of a bad configuration, and 2 on a usage error', async () => {
     const bad = join(dir, 'bad.yaml');

@@ -7,10 +7,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
-import { poolpilotAgent } from '../../agent/plugin.js';
-import type { ResizeEvent } from '../../agent/plugin.js';
-import { ResizablePool } from '../../agent/resizable-pool.js';
-import type { ServiceSpec } from '../../policies/types.js';
+import { poolpilotAgent } from '../../../agent/plugin.js';
+import type { ResizeEvent } from '../../../agent/plugin.js';
+import { ResizablePool } from '../../../agent/resizable-pool.js';
+import type { ServiceSpec } from '../../../policies/types.js';
 
 /** A service spec for `url`, as the configuration loader would give it. */
 export function spec(name: string, url: string, token?: string): ServiceSpec {

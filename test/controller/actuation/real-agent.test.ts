@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { ConstantBackoff } from 'cockatiel';
-import { HttpPusher } from '../../controller/actuator.js';
-import type { RetryEvent } from '../../controller/actuator.js';
+import { HttpPusher } from '../../../controller/actuator.js';
+import type { RetryEvent } from '../../../controller/actuator.js';
 import { spec, startRealAgent } from './servers.js';
 import type { RealAgent } from './servers.js';
 

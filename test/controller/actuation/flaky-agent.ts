@@ -2,8 +2,8 @@
  * The real agent plugin on 127.0.0.1, answering 500 to resizes while the test says so, and a
  * configuration that keeps pushing to it: what the actuation telemetry tests steer.
  */
-import { loadConfigText } from '../../policies/loader.js';
-import type { Config } from '../../policies/types.js';
+import { loadConfigText } from '../../../policies/loader.js';
+import type { Config } from '../../../policies/types.js';
 import { startRealAgent } from './servers.js';
 import type { RealAgent } from './servers.js';
 

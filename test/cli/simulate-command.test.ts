@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { simulateCommand } from '../../controller/cli/simulate.js';
 import { loadConfigText } from '../../policies/loader.js';
 import { cliPath, repoRoot } from '../helpers/paths.js';
-import { seedRules } from './configs.js';
+import { seedRules } from '../decide/configs.js';
 
 const CONFIG = `apiVersion: poolpilot/v1
 policy:

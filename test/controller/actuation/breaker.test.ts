@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { ConstantBackoff } from 'cockatiel';
-import { HttpPusher } from '../../controller/actuator.js';
-import type { BreakerState, PushResult } from '../../controller/actuator.js';
-import { waitFor } from '../helpers/wait.js';
+import { HttpPusher } from '../../../controller/actuator.js';
+import type { BreakerState, PushResult } from '../../../controller/actuator.js';
+import { waitFor } from '../../helpers/wait.js';
 import { ManualHalfOpen } from './manual-half-open.js';
 import { answerApplied, gate, spec, startFaultServer } from './servers.js';
 import type { FaultServer } from './servers.js';

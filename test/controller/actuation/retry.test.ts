@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { ConstantBackoff, IterableBackoff } from 'cockatiel';
-import { defaultBackoff, resolvePusherOptions } from '../../controller/actuation/options.js';
-import { PushError } from '../../controller/actuation/push-error.js';
-import { RetryPlan } from '../../controller/actuation/retry-plan.js';
-import type { RetryPlanOptions } from '../../controller/actuation/retry-plan.js';
-import { parseRetryAfter } from '../../controller/actuation/send.js';
-import { HttpPusher } from '../../controller/actuator.js';
-import type { RetryEvent } from '../../controller/actuator.js';
+import { defaultBackoff, resolvePusherOptions } from '../../../controller/actuation/options.js';
+import { PushError } from '../../../controller/actuation/push-error.js';
+import { RetryPlan } from '../../../controller/actuation/retry-plan.js';
+import type { RetryPlanOptions } from '../../../controller/actuation/retry-plan.js';
+import { parseRetryAfter } from '../../../controller/actuation/send.js';
+import { HttpPusher } from '../../../controller/actuator.js';
+import type { RetryEvent } from '../../../controller/actuator.js';
 import { answerApplied, spec, startFaultServer } from './servers.js';
 import type { FaultServer } from './servers.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
 import { afterEach, describe, it } from 'node:test';
-import { HttpPusher } from '../../controller/actuator.js';
+import { HttpPusher } from '../../../controller/actuator.js';
 import { answerApplied, spec, startFaultServer } from './servers.js';
 import type { FaultServer, Received } from './servers.js';
 

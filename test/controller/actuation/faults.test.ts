@@ -3,9 +3,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, it } from 'node:test';
 import { ConstantBackoff } from 'cockatiel';
-import { HttpPusher } from '../../controller/actuator.js';
-import type { PushResult } from '../../controller/actuator.js';
-import { waitFor } from '../helpers/wait.js';
+import { HttpPusher } from '../../../controller/actuator.js';
+import type { PushResult } from '../../../controller/actuator.js';
+import { waitFor } from '../../helpers/wait.js';
 import { answerApplied, gate, spec, startFaultServer, startRealAgent } from './servers.js';
 import type { FaultServer, RealAgent } from './servers.js';
 
