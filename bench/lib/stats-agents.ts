@@ -1,9 +1,9 @@
 /**
  * The services of the footprint and API-load benchmarks, run as a child process so that they
  * share neither an event loop nor a process with the controller being measured: `--services`
- * fastify servers on 127.0.0.1, each with the poolpilot agent plugin over the demo service's
- * three pools (`buffers` 1024, `handles` 256, `metadata` 2048), a `LoadMonitor` and the memory
- * block, as `examples/demo-service/server.ts` serves them.
+ * fastify servers on 127.0.0.1, each with the poolpilot agent plugin over three plain pools
+ * named as the reference NAS names its own (`buffers` 1024, `handles` 256, `metadata` 2048), a
+ * `LoadMonitor` and the memory block.
  *
  * Each server stamps every `GET /poolpilot/v1/stats` with `Date.now()` in a root `onRequest` hook
  * (before the agent's own hook): a controller tick asks each service for its stats exactly once,
@@ -27,7 +27,7 @@ import { LoadMonitor } from '../../agent/load-monitor.js';
 import { poolpilotAgent, STATS_PATH } from '../../agent/plugin.js';
 import { ResizablePool } from '../../agent/resizable-pool.js';
 
-/** The demo service's pools: name and starting capacity (the seed matrix's `base`). */
+/** The pools: name and starting capacity (the seed matrix's `base`). */
 export const DEMO_POOLS = [
   { name: 'buffers', capacity: 1024 },
   { name: 'handles', capacity: 256 },
@@ -91,7 +91,7 @@ export class StatsAgents {
   }
 }
 
-/** Starts service `index` with the demo pools; `stamps` receives its stats requests' times. */
+/** Starts service `index` with the pools; `stamps` receives its stats requests' times. */
 async function startService(index: number, stamps: number[]): Promise<FastifyInstance> {
   const app = Fastify({ logger: false });
   const load = new LoadMonitor();

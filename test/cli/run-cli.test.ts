@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startDemoService } from '../../examples/demo-service/server.js';
-import type { DemoService } from '../../examples/demo-service/server.js';
+import { startTestNas } from '../helpers/test-nas.js';
+import type { TestNas } from '../helpers/test-nas.js';
 import { seedYaml } from '../helpers/config.js';
 import { cliPath } from '../helpers/paths.js';
 import { startCli } from '../helpers/processes.js';
@@ -15,13 +15,13 @@ import { waitForAsync } from '../helpers/wait.js';
 
 describe('poolpilot run', () => {
   let proc: FakeProcRoot;
-  let service: DemoService;
+  let service: TestNas;
   let dir: string;
   const resizes: Array<{ pool: string; capacity: number }> = [];
 
   before(async () => {
     proc = new FakeProcRoot(0.75);
-    service = await startDemoService({
+    service = await startTestNas({
       token: 'agent-secret',
       onResize: (e) => resizes.push({ pool: e.pool, capacity: e.capacity }),
     });

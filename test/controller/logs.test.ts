@@ -17,8 +17,8 @@ import { ManualClock } from '../helpers/manual-clock.js';
 import { Controller } from '../../controller/controller.js';
 import type { DecisionRecord } from '../../controller/decision-log.js';
 import { ManualScheduler } from '../helpers/manual-scheduler.js';
-import { startDemoService } from '../../examples/demo-service/server.js';
-import type { DemoService } from '../../examples/demo-service/server.js';
+import { startTestNas } from '../helpers/test-nas.js';
+import type { TestNas } from '../helpers/test-nas.js';
 import { seedConfig, seedYaml } from '../helpers/config.js';
 import { cliPath } from '../helpers/paths.js';
 import { FakeProcRoot } from '../helpers/proc-root.js';
@@ -131,12 +131,12 @@ describe('decision log lines', () => {
 
 describe('poolpilot run logs', () => {
   let proc: FakeProcRoot;
-  let service: DemoService;
+  let service: TestNas;
   let dir: string;
 
   before(async () => {
     proc = new FakeProcRoot(0.75);
-    service = await startDemoService({ token: 'agent-secret' });
+    service = await startTestNas({ token: 'agent-secret' });
     dir = mkdtempSync(join(tmpdir(), 'poolpilot-logs-'));
     writeFileSync(
       join(dir, 'policy.yaml'),

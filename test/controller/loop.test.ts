@@ -6,8 +6,8 @@ import { Controller } from '../../controller/controller.js';
 import { statsObserver } from '../../controller/observer.js';
 import { ManualScheduler } from '../helpers/manual-scheduler.js';
 import type { StatusDocument } from '../../controller/status.js';
-import { startDemoService } from '../../examples/demo-service/server.js';
-import type { DemoService } from '../../examples/demo-service/server.js';
+import { startTestNas } from '../helpers/test-nas.js';
+import type { TestNas } from '../helpers/test-nas.js';
 import { CacheSignalProbe } from '../../probes/cache-signal.js';
 import type { Config } from '../../policies/types.js';
 import { seedConfig } from '../helpers/config.js';
@@ -16,7 +16,7 @@ import { waitFor } from '../helpers/wait.js';
 
 describe('control loop against a real agent over loopback', () => {
   let proc: FakeProcRoot;
-  let service: DemoService;
+  let service: TestNas;
   let clock: ManualClock;
   let scheduler: ManualScheduler;
   let controller: Controller;
@@ -38,7 +38,7 @@ describe('control loop against a real agent over loopback', () => {
   beforeEach(async () => {
     proc = new FakeProcRoot(0.1);
     resizes.length = 0;
-    service = await startDemoService({
+    service = await startTestNas({
       onResize: (e) => resizes.push({ pool: e.pool, capacity: e.capacity }),
     });
     clock = new ManualClock(Date.now());
@@ -145,7 +145,7 @@ describe('control loop against a real agent over loopback', () => {
     } finally {
       await app.close();
     }
-    service = await startDemoService(); // so afterEach has something to close
+    service = await startTestNas(); // so afterEach has something to close
   });
 
   it('ticks never overlap: a tick asked for while one runs joins it', async () => {
@@ -169,7 +169,7 @@ describe('fast path', () => {
     const proc = new FakeProcRoot(0.1);
     const arrivals: Array<{ pool: string; capacity: number; ticks: number }> = [];
     const seen: { controller?: Controller } = {};
-    const service = await startDemoService({
+    const service = await startTestNas({
       onResize: (e) =>
         arrivals.push({ pool: e.pool, capacity: e.capacity, ticks: seen.controller?.loop.ticks ?? -1 }),
     });

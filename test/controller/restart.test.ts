@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startDemoService } from '../../examples/demo-service/server.js';
-import type { DemoService } from '../../examples/demo-service/server.js';
+import { startTestNas } from '../helpers/test-nas.js';
+import type { TestNas } from '../helpers/test-nas.js';
 import { seedYaml } from '../helpers/config.js';
 import { startCli } from '../helpers/processes.js';
 import { FakeProcRoot } from '../helpers/proc-root.js';
@@ -14,13 +14,13 @@ const TOKEN = 'controller-api-token';
 
 describe('a restarted controller resumes from its state directory', () => {
   let proc: FakeProcRoot;
-  let service: DemoService;
+  let service: TestNas;
   let dir: string;
   let stateDir: string;
 
   before(async () => {
     proc = new FakeProcRoot(0.75);
-    service = await startDemoService();
+    service = await startTestNas();
     dir = mkdtempSync(join(tmpdir(), 'poolpilot-restart-'));
     stateDir = join(dir, 'state');
   });

@@ -10,7 +10,7 @@ export interface TestConfigOptions {
   readonly onMissing?: 'hold' | 'base' | 'min';
 }
 
-/** The seed matrix as YAML, pointed at one service `nas` with the demo service's three pools. */
+/** The seed matrix as YAML, pointed at one service `nas` with the reference NAS's three pools. */
 export function seedYaml(o: TestConfigOptions): string {
   return `apiVersion: poolpilot/v1
 policy:

@@ -14,8 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parse as parseYaml } from 'yaml';
-import { startDemoService } from '../../examples/demo-service/server.js';
-import type { DemoService } from '../../examples/demo-service/server.js';
+import { startTestNas } from '../helpers/test-nas.js';
+import type { TestNas } from '../helpers/test-nas.js';
 import { cliPath, fixtures, repoRoot } from '../helpers/paths.js';
 import { FakeProcRoot } from '../helpers/proc-root.js';
 import { waitForAsync } from '../helpers/wait.js';
@@ -23,7 +23,7 @@ import { waitForAsync } from '../helpers/wait.js';
 export const dashboardPath = join(repoRoot, 'dashboards', 'poolpilot.json');
 export const rulesPath = join(repoRoot, 'dashboards', 'poolpilot-rules.yaml');
 
-/** The pools each demo service has, as `service/pool`. */
+/** The pools each NAS service has, as `service/pool`. */
 export const DEMO_SERVICES = ['nas', 'archive'] as const;
 export const DEMO_POOLS = ['buffers', 'handles', 'metadata'] as const;
 export const EXPECTED_POOLS = DEMO_SERVICES.flatMap((s) => DEMO_POOLS.map((p) => `${s}/${p}`)).sort();
@@ -104,12 +104,12 @@ services:
 ${blocks.join('')}`;
 }
 
-/** Starts two demo services and `poolpilot run` steering them; resolves once it prints its URL. */
+/** Starts two NAS services and `poolpilot run` steering them; resolves once it prints its URL. */
 export async function startLiveController(): Promise<LiveController> {
   const proc = new FakeProcRoot(0.75);
   copyFileSync(fixtures('proc', 'real', 'vmstat'), join(proc.dir, 'vmstat'));
   const dir = mkdtempSync(join(tmpdir(), 'poolpilot-monitoring-'));
-  const services: DemoService[] = [];
+  const services: TestNas[] = [];
   let child: ChildProcessWithoutNullStreams | undefined;
   const cleanup = async (): Promise<void> => {
     if (child && child.exitCode === null && child.signalCode === null) {
@@ -122,11 +122,11 @@ export async function startLiveController(): Promise<LiveController> {
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    for (const name of DEMO_SERVICES) services.push(await startDemoService({ service: name }));
+    for (const name of DEMO_SERVICES) services.push(await startTestNas({ service: name }));
     const config = join(dir, 'policy.yaml');
     writeFileSync(
       config,
-      policyYaml(DEMO_SERVICES.map((name, i) => ({ name, url: (services[i] as DemoService).url }))),
+      policyYaml(DEMO_SERVICES.map((name, i) => ({ name, url: (services[i] as TestNas).url }))),
     );
     const started = spawn(process.execPath, [cliPath, 'run', '--config', config], {
       env: {

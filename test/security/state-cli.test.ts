@@ -20,8 +20,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startDemoService } from '../../examples/demo-service/server.js';
-import type { DemoService } from '../../examples/demo-service/server.js';
+import { startTestNas } from '../helpers/test-nas.js';
+import type { TestNas } from '../helpers/test-nas.js';
 import { seedYaml } from '../helpers/config.js';
 import { startCli } from '../helpers/processes.js';
 import type { Started } from '../helpers/processes.js';
@@ -35,7 +35,7 @@ function stop(run: Started): Promise<number | null> {
 
 describe('poolpilot run over a planted state directory', () => {
   let proc: FakeProcRoot;
-  let service: DemoService;
+  let service: TestNas;
   let dir: string;
   let stateDir: string;
   const outside: Record<string, string> = {
@@ -45,7 +45,7 @@ describe('poolpilot run over a planted state directory', () => {
 
   before(async () => {
     proc = new FakeProcRoot(0.75); // cache pressure high: the controller shrinks, records, saves
-    service = await startDemoService();
+    service = await startTestNas();
     dir = mkdtempSync(join(tmpdir(), 'poolpilot-sec-state-'));
     stateDir = join(dir, 'state');
   });
