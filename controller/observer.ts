@@ -3,7 +3,8 @@
  * (agent stats) and the service's load: the agent's load block, Prometheus text (Go services),
  * or the max of both; or why the service could not be read.
  */
-import { fetchPrometheusLoad, PromLoadEvaluator } from '../probes/prometheus-load.js';
+import { fetchPrometheusLoad } from '../probes/prometheus-fetch.js';
+import { PromLoadEvaluator } from '../probes/prometheus-load.js';
 import { fetchServiceStats, loadFromStats } from '../probes/service-load.js';
 import type { Config, PromLoadSpec, ServiceSpec } from '../policies/types.js';
 import { systemClock } from '../core/clock.js';

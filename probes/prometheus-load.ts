@@ -2,48 +2,13 @@
  * A service's load from its Prometheus text (DESIGN "Signals": for Go services, a mapping from
  * `go_goroutines`, `go_sched_gomaxprocs_threads`, the p99 of `go_sched_latencies_seconds`, ...).
  * Each term of a {@link PromLoadSpec} gives `metric [/ per] / limit` clamped to [0, 1]; the load
- * is the max over the terms that could be evaluated.
+ * is the max over the terms that could be evaluated. Fetching the page is prometheus-fetch.ts.
  */
-import type { GetFailureCode } from './http-get.js';
-import { getWithDeadline } from './http-get.js';
-import { systemClock } from '../core/clock.js';
-import { parsePromTextSliced } from './prometheus-sliced.js';
-import { MAX_EXPOSITION_BYTES, MAX_EXPOSITION_SAMPLES, parseFloatToken } from './prometheus-text.js';
-import type { Clock } from '../core/clock.js';
-import type { PromLoadSpec, PromLoadTerm } from '../core/signal-specs.js';
+import { histogramQuantile } from './histogram-quantile.js';
+import type { Bucket } from './histogram-quantile.js';
+import { parseFloatToken } from './prometheus-values.js';
+import type { PromLoadTerm } from '../core/signal-specs.js';
 import type { MetricFamily, MetricType, PromSample } from './prometheus-text.js';
-
-/** One cumulative histogram bucket: how many observations were <= `le`. */
-export interface Bucket {
-  readonly le: number;
-  readonly count: number;
-}
-
-/**
- * The q-quantile of cumulative buckets sorted by `le`, as PromQL's `histogram_quantile`: linear
- * interpolation inside the bucket holding the rank (the first bucket starting at 0 unless its
- * bound is <= 0); a rank in the `+Inf` bucket gives the largest finite bound. NaN without a
- * `+Inf` bucket, without observations, or for q outside [0, 1]. Counts that decrease (a scrape
- * racing the writer) are made monotonic first.
- */
-export function histogramQuantile(q: number, buckets: readonly Bucket[]): number {
-  const n = buckets.length;
-  if (!(q >= 0 && q <= 1) || n < 2 || buckets[n - 1]?.le !== Infinity) return NaN;
-  const counts: number[] = [];
-  for (const b of buckets) counts.push(Math.max(b.count, counts.at(-1) ?? 0));
-  const total = counts[n - 1] ?? 0;
-  if (!(total > 0)) return NaN;
-  const rank = q * total;
-  let i = 0;
-  while (i < n - 1 && (counts[i] ?? 0) < rank) i++;
-  const le = (k: number): number => buckets[k]?.le ?? NaN;
-  if (i === n - 1) return le(n - 2);
-  if (i === 0 && le(0) <= 0) return le(0);
-  const start = i === 0 ? 0 : le(i - 1);
-  const below = i === 0 ? 0 : (counts[i - 1] ?? 0);
-  const inBucket = (counts[i] ?? 0) - below;
-  return inBucket > 0 ? start + (le(i) - start) * ((rank - below) / inBucket) : start;
-}
 
 /** A term's outcome, for the decision's explanation; `raw` is `metric [/ per]` before the limit. */
 export type PromTermResult =
@@ -266,84 +231,4 @@ function matchingSamples(
     return `no ${name} series has ${want.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}`;
   }
   return matching;
-}
-
-export interface FetchPromLoadOptions {
-  /** Gives up after this long, connecting and reading the body included. */
-  readonly timeoutMs: number;
-  /** Stamps `at` on success (default the system clock). */
-  readonly clock?: Clock;
-  /** Sent as `Authorization: Bearer <token>` when set. */
-  readonly token?: string;
-  /** Aborts the request early (e.g. at shutdown). */
-  readonly signal?: AbortSignal;
-  /** Refuses larger bodies (default {@link MAX_EXPOSITION_BYTES}); compressed answers are refused. */
-  readonly maxBytes?: number;
-  /** Refuses a page with more samples (default {@link MAX_EXPOSITION_SAMPLES}). */
-  readonly maxSamples?: number;
-}
-
-/** Why a fetch gave no load, as a stable code; `reason` is the human text. */
-export type PromLoadFailure = GetFailureCode | 'bad-text' | 'no-load';
-
-/** A load with its terms and when it was read, or why there is none. */
-export type PromLoadResult =
-  | {
-      readonly ok: true;
-      readonly load: number;
-      readonly terms: readonly PromTermResult[];
-      readonly at: number;
-      /** Set when some terms are missing (the load comes from the others). */
-      readonly reason?: string;
-    }
-  | {
-      readonly ok: false;
-      readonly code: PromLoadFailure;
-      readonly reason: string;
-      readonly status?: number;
-      /** With `no-load`: every term and why it is missing. */
-      readonly terms?: readonly PromTermResult[];
-    };
-
-/**
- * `GET spec.url` with `Accept: text/plain;version=0.0.4` within the deadline and `maxBytes`,
- * following no redirect; parses the text in slices that leave the event loop free, and evaluates
- * the spec's terms with `evaluator` (one per service: it holds the previous histogram buckets; a
- * failed scrape leaves it untouched). Never throws or rejects: every failure is
- * `{ ok: false, code, reason }`, the reason naming the URL and never quoting the page.
- */
-export async function fetchPrometheusLoad(
-  spec: PromLoadSpec,
-  evaluator: PromLoadEvaluator,
-  options: FetchPromLoadOptions,
-): Promise<PromLoadResult> {
-  const url = spec.url;
-  if (!URL.canParse(url)) return { ok: false, code: 'unreachable', reason: `unreachable: bad URL "${url}"` };
-  const maxBytes = options.maxBytes ?? MAX_EXPOSITION_BYTES;
-  try {
-    const got = await getWithDeadline(url, {
-      accept: 'text/plain;version=0.0.4',
-      timeoutMs: options.timeoutMs,
-      maxBytes,
-      what: 'Prometheus page',
-      ...(options.token !== undefined ? { token: options.token } : {}),
-      ...(options.signal !== undefined ? { signal: options.signal } : {}),
-    });
-    if (!got.ok) return got;
-    const parsed = await parsePromTextSliced(got.body.toString('utf8'), {
-      maxBytes,
-      maxSamples: options.maxSamples ?? MAX_EXPOSITION_SAMPLES,
-    });
-    if (!parsed.ok)
-      return { ok: false, code: 'bad-text', reason: `bad Prometheus text from ${url}: ${parsed.problem}` };
-    const at = (options.clock ?? systemClock).now();
-    const evaluation = evaluator.evaluate(spec.terms, parsed.families);
-    const { load, terms, reason } = evaluation;
-    if (load === undefined)
-      return { ok: false, code: 'no-load', reason: `${url}: ${reason ?? 'no load'}`, terms };
-    return reason === undefined ? { ok: true, load, terms, at } : { ok: true, load, terms, at, reason };
-  } catch {
-    // Not expected (every step above returns its failures); a probe never throws out of collect.
-    return { ok: false, code: 'unreachable', reason: `unreachable: ${url}: unexpected error` };
-  }
 }

@@ -4,7 +4,8 @@
  * controller's own ticks still answer while a heavy page is read.
  */
 import { PromTextParser } from './prometheus-text.js';
-import type { PromTextParse, PromTextParseOptions } from './prometheus-text.js';
+import type { PromTextParseOptions } from './prometheus-limits.js';
+import type { PromTextParse } from './prometheus-text.js';
 
 /** How long one slice may run before the loop gets a turn. */
 export const PARSE_SLICE_MS = 4;

@@ -4,10 +4,15 @@
  * One pass over the text, a hand-written scanner per line and no backtracking regex over
  * unbounded input, so the time is linear in the size of the input.
  */
+import {
+  MAX_EXPOSITION_BYTES,
+  MAX_EXPOSITION_SAMPLES,
+  MAX_LINE_LENGTH,
+  MAX_SAMPLE_LABELS,
+} from './prometheus-limits.js';
+import type { PromTextParseOptions } from './prometheus-limits.js';
 import { LineError, Scanner, lineError } from './prometheus-scanner.js';
-
-/** The largest exposition accepted, in UTF-8 bytes (a Go service's runtime metrics are ~10 KiB). */
-export const MAX_EXPOSITION_BYTES = 4 * 1024 * 1024;
+import { parseFloatToken, parseTimestamp, parseValue, unescapeHelp } from './prometheus-values.js';
 
 /** The `# TYPE` values of format 0.0.4 (read case-insensitively). */
 export const METRIC_TYPES = ['counter', 'gauge', 'histogram', 'summary', 'untyped'] as const;
@@ -51,32 +56,6 @@ export type PromTextParse =
       /** 1-based number of the offending line; absent when the input as a whole is refused. */
       readonly line?: number;
     };
-
-/** The most samples (series) an exposition may hold (a Go service's runtime metrics are ~300). */
-export const MAX_EXPOSITION_SAMPLES = 10_000;
-
-/**
- * The most labels one sample may carry (real series carry under 20). Bounds the work of a single
- * line, which the sliced parser cannot interrupt: 300,000 labels on one line took ~2 s.
- */
-export const MAX_SAMPLE_LABELS = 128;
-
-/**
- * The longest line accepted, in characters. One line is parsed in one go, so this bounds how long
- * the parser holds the loop between two slices (a 4 MiB line of escapes took ~1 s).
- */
-export const MAX_LINE_LENGTH = 64 * 1024;
-
-export interface PromTextParseOptions {
-  /** Refuse larger inputs (default {@link MAX_EXPOSITION_BYTES}). */
-  readonly maxBytes?: number;
-  /** Refuse an input with more samples (default {@link MAX_EXPOSITION_SAMPLES}). */
-  readonly maxSamples?: number;
-  /** Refuse a sample with more labels (default {@link MAX_SAMPLE_LABELS}). */
-  readonly maxLabels?: number;
-  /** Refuse a longer line (default {@link MAX_LINE_LENGTH}). */
-  readonly maxLineLength?: number;
-}
 
 interface FamilyBuilder {
   readonly name: string;
@@ -316,57 +295,4 @@ function needFloatLabel(labels: Record<string, string>, label: 'le' | 'quantile'
     throw label === 'le'
       ? lineError`${name} has a bad le label "${text}"`
       : lineError`${name} has a bad quantile label "${text}"`;
-}
-
-/** Decimal float with optional exponent, anchored and unambiguous (linear even on long tokens). */
-const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
-const SPECIAL: ReadonlyMap<string, number> = new Map([
-  ['nan', NaN],
-  ['inf', Infinity],
-  ['+inf', Infinity],
-  ['-inf', -Infinity],
-  ['infinity', Infinity],
-  ['+infinity', Infinity],
-  ['-infinity', -Infinity],
-]);
-
-/** A float as Go's ParseFloat reads it (decimal, NaN, ±Inf, case-insensitive), NaN when malformed. */
-export function parseFloatToken(text: string): number {
-  if (DECIMAL.test(text)) return Number(text);
-  return SPECIAL.get(text.toLowerCase()) ?? NaN;
-}
-
-function parseValue(text: string, name: string): number {
-  const value = parseFloatToken(text);
-  if (Number.isNaN(value) && text.toLowerCase() !== 'nan')
-    throw lineError`bad value "${clip(text)}" for ${name}`;
-  if (!Number.isFinite(value) && DECIMAL.test(text))
-    throw lineError`value ${clip(text)} of ${name} is out of the float64 range`;
-  return value;
-}
-
-function parseTimestamp(text: string, name: string): number {
-  if (!/^[+-]?\d+$/.test(text)) throw lineError`bad timestamp "${clip(text)}" for ${name}`;
-  const ms = Number(text);
-  if (!Number.isSafeInteger(ms)) throw lineError`timestamp ${clip(text)} of ${name} is out of range`;
-  return ms;
-}
-
-/** `\\` and `\n` are the escapes of a docstring; any other backslash is kept as written. */
-function unescapeHelp(text: string): string {
-  if (!text.includes('\\')) return text;
-  let out = '';
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    const n = text[i + 1];
-    if (c === '\\' && (n === '\\' || n === 'n')) {
-      out += n === 'n' ? '\n' : '\\';
-      i++;
-    } else out += c;
-  }
-  return out;
-}
-
-function clip(text: string): string {
-  return text.length > 40 ? `${text.slice(0, 40)}...` : text;
 }

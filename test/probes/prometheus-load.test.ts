@@ -3,12 +3,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { ManualClock } from '../helpers/manual-clock.js';
-import {
-  PromLoadEvaluator,
-  fetchPrometheusLoad,
-  histogramQuantile,
-  termName,
-} from '../../probes/prometheus-load.js';
+import { histogramQuantile } from '../../probes/histogram-quantile.js';
+import { fetchPrometheusLoad } from '../../probes/prometheus-fetch.js';
+import { PromLoadEvaluator, termName } from '../../probes/prometheus-load.js';
 import { parsePromText } from '../../probes/prometheus-text.js';
 import { fixtures } from '../helpers/paths.js';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';

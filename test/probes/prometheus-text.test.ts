@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { MAX_EXPOSITION_BYTES, parseFloatToken, parsePromText } from '../../probes/prometheus-text.js';
+import { MAX_EXPOSITION_BYTES } from '../../probes/prometheus-limits.js';
+import { parsePromText } from '../../probes/prometheus-text.js';
+import { parseFloatToken } from '../../probes/prometheus-values.js';
 import { fixtures } from '../helpers/paths.js';
 import type { MetricFamily, PromTextParse } from '../../probes/prometheus-text.js';
 

@@ -12,9 +12,14 @@ import { after, before, describe, it } from 'node:test';
 import { ManualClock } from '../helpers/manual-clock.js';
 import { statsObserver } from '../../controller/observer.js';
 import { loadConfigText } from '../../policies/loader.js';
-import { fetchPrometheusLoad, PromLoadEvaluator } from '../../probes/prometheus-load.js';
+import { fetchPrometheusLoad } from '../../probes/prometheus-fetch.js';
+import { PromLoadEvaluator } from '../../probes/prometheus-load.js';
 import { parsePromTextSliced } from '../../probes/prometheus-sliced.js';
-import { MAX_EXPOSITION_SAMPLES, MAX_LINE_LENGTH, MAX_SAMPLE_LABELS } from '../../probes/prometheus-text.js';
+import {
+  MAX_EXPOSITION_SAMPLES,
+  MAX_LINE_LENGTH,
+  MAX_SAMPLE_LABELS,
+} from '../../probes/prometheus-limits.js';
 import { seedConfig, seedYaml } from '../helpers/config.js';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
