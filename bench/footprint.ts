@@ -25,7 +25,7 @@
  *
  * One JSON object per line on stdout; a missed goal is reported, not an error. 1 MB = 10^6 bytes.
  * Usage: `node dist/bench/footprint.js [--quick] [--seconds N] [--warmup-seconds N]
- * [--services N] [--bare] [--node-arg=FLAG ...]`: each `--node-arg` goes to the controller's and
+ * [--services N] [--bare] [--node-arg=FLAG ...] [--env NAME=VALUE ...]`: each `--node-arg` goes to the controller's and
  * the floor's node after the bin's flags, e.g. `--bare --node-arg=--max-semi-space-size=1` to
  * measure one flag alone, or `--node-arg=--cpu-prof --node-arg=--cpu-prof-dir=DIR`.
  */
@@ -77,6 +77,7 @@ const { values } = parseArgs({
     services: { type: 'string', default: '10' },
     'node-arg': { type: 'string', multiple: true, default: [] },
     bare: { type: 'boolean', default: false },
+    env: { type: 'string', multiple: true, default: [] },
   },
 });
 const count = (text: string | undefined, fallback: number, what: string, min: number): number => {
@@ -92,6 +93,14 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const cli = join(root, 'dist', 'controller', 'cli', 'main.js');
 const binFlags = values.bare ? [] : binNodeFlags(cli);
 const nodeArgs = [...binFlags, ...values['node-arg']];
+/** `--env NAME=VALUE`: more environment for the controller and the floor (MALLOC_ARENA_MAX=1, say). */
+const extraEnv = Object.fromEntries(
+  values.env.map((pair) => {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new RangeError(`--env takes NAME=VALUE, got ${pair}`);
+    return [pair.slice(0, eq), pair.slice(eq + 1)];
+  }),
+);
 const hz = clockTicksPerSecond();
 const floorPackages = Object.keys(
   (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: object }).dependencies,
@@ -136,7 +145,7 @@ const configPath = join(work, 'config', 'fleet.yaml');
 const agents = await StatsAgents.start(serviceCount);
 let controller: CliChild | undefined;
 const idle = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
-const floor = await startFloor(floorPackages, nodeArgs);
+const floor = await startFloor(floorPackages, nodeArgs, extraEnv);
 const killIdle = (): void => {
   idle.kill('SIGKILL');
   floor.child.kill('SIGKILL');
@@ -149,6 +158,7 @@ try {
     configPath,
     procRoot: fake.dir,
     nodeArgs,
+    env: extraEnv,
   });
   await controller.ready();
   note(`${BENCH}: controller ${controller.pid} at ${controller.apiUrl}; warm-up ${warmupSeconds} s`);
@@ -248,6 +258,7 @@ try {
     clockTicksPerSecond: hz,
     binFlags,
     nodeArgs,
+    env: extraEnv,
     floorPackages,
     node: process.version,
   });

@@ -17,10 +17,15 @@ export interface Floor {
   readonly child: ChildProcess;
 }
 
-/** Starts the floor under `nodeArgs` (the flags the controller runs with) over `packages`. */
-export function startFloor(packages: readonly string[], nodeArgs: readonly string[]): Promise<Floor> {
+/** Starts the floor under `nodeArgs` and `env` (what the controller runs with) over `packages`. */
+export function startFloor(
+  packages: readonly string[],
+  nodeArgs: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+): Promise<Floor> {
   const entry = fileURLToPath(import.meta.url);
   const child = spawn(process.execPath, [...nodeArgs, entry, ...packages], {
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
