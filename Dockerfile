@@ -33,5 +33,8 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
 # Numeric, so that the kubelet can check runAsNonRoot against it.
 USER 10001:10001
 EXPOSE 9464 8080
-ENTRYPOINT ["node", "/app/dist/controller/cli/main.js"]
+# The node flags of the poolpilot bin's shebang (dist/controller/cli/main.js, line 1): they keep
+# the sidecar's memory down (BENCHMARKS.md, footprint); test/controller/bin-flags.test.ts holds
+# them equal.
+ENTRYPOINT ["node", "--max-semi-space-size=1", "--no-opt", "/app/dist/controller/cli/main.js"]
 CMD ["run"]

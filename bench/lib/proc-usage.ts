@@ -9,6 +9,10 @@ import { readFileSync } from 'node:fs';
 export interface ProcUsage {
   /** `VmRSS` of /proc/PID/status, in bytes. */
   readonly rssBytes: number;
+  /** `RssAnon` of /proc/PID/status, in bytes: the process's own memory (heap, stacks, malloc). */
+  readonly rssAnonBytes: number;
+  /** `RssFile` of /proc/PID/status, in bytes: mapped files (the node binary's pages, shared). */
+  readonly rssFileBytes: number;
   /** `utime + stime` of /proc/PID/stat (every thread), in clock ticks. */
   readonly cpuTicks: number;
 }
@@ -23,9 +27,9 @@ export function clockTicksPerSecond(): number {
   }
 }
 
-/** Parses the `VmRSS` line of /proc/PID/status, in bytes; NaN without one. */
-export function parseRssBytes(status: string): number {
-  const m = /^VmRSS:\s+(\d+) kB$/m.exec(status);
+/** Parses the `VmRSS` line (or `field`) of /proc/PID/status, in bytes; NaN without one. */
+export function parseRssBytes(status: string, field = 'VmRSS'): number {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status);
   return m === null ? NaN : Number(m[1]) * 1024;
 }
 
@@ -38,8 +42,11 @@ export function parseCpuTicks(stat: string): number {
 
 /** Reads `pid`'s usage; throws when the process is gone. */
 export function readUsage(pid: number, procRoot = '/proc'): ProcUsage {
+  const status = readFileSync(`${procRoot}/${pid}/status`, 'latin1');
   return {
-    rssBytes: parseRssBytes(readFileSync(`${procRoot}/${pid}/status`, 'latin1')),
+    rssBytes: parseRssBytes(status),
+    rssAnonBytes: parseRssBytes(status, 'RssAnon'),
+    rssFileBytes: parseRssBytes(status, 'RssFile'),
     cpuTicks: parseCpuTicks(readFileSync(`${procRoot}/${pid}/stat`, 'latin1')),
   };
 }

@@ -92,6 +92,8 @@ export async function runCommand(
     base: { name: 'poolpilot' },
     redact: { paths: [...API_LOG_REDACT_PATHS], censor: '[redacted]' },
   });
+  // The bin's shebang gives node its memory flags; this shows whether they reached it.
+  logger.debug({ execArgv: process.execArgv, node: process.version }, 'node flags');
   const warnLooseTokenFiles = looseTokenFileWarner(logger);
   const apiTokenFile = env[API_TOKEN_FILE_ENV];
   warnLooseTokenFiles([

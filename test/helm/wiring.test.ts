@@ -5,6 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { binNodeFlags } from '../helpers/bin-flags.js';
+import { cliPath } from '../helpers/paths.js';
 import { at, only, render } from './manifests.js';
 import { envOf, mountHolding, podTemplate, restrictedViolations, volume } from './pod-spec.js';
 import { skipWithoutRenderer } from './renderer.js';
@@ -29,7 +31,8 @@ describe('sidecar and example wiring', () => {
       const { r, pod, sidecar } = example();
       assert.deepEqual(
         [...(sidecar.command ?? []), ...(sidecar.args ?? [])],
-        ['node', '/app/dist/controller/cli/main.js', 'run'],
+        // The bin's shebang flags, as `npx poolpilot` and the image's ENTRYPOINT run it.
+        ['node', ...binNodeFlags(cliPath), '/app/dist/controller/cli/main.js', 'run'],
       );
       const config = envOf(sidecar, 'POOLPILOT_CONFIG') ?? '';
       assert.equal(fileSeenBy(r, pod.spec, sidecar, config), at(only(r, 'ConfigMap'), 'data', 'policy.yaml'));

@@ -21,7 +21,8 @@ kubelet updates a ConfigMap or Secret only in a mount of the whole volume.
 - name: {{ .Values.sidecar.name }}
   image: {{ include "poolpilot.image" . }}
   imagePullPolicy: {{ .Values.image.pullPolicy }}
-  command: ["node", "/app/dist/controller/cli/main.js"]
+  {{- /* The node flags of the poolpilot bin's shebang, as the image's ENTRYPOINT has them. */}}
+  command: ["node", "--max-semi-space-size=1", "--no-opt", "/app/dist/controller/cli/main.js"]
   args: ["run"]
   env:
     - name: POOLPILOT_CONFIG
