@@ -36,5 +36,5 @@ EXPOSE 9464 8080
 # The node flags of the poolpilot bin's shebang (dist/controller/cli/main.js, line 1): they keep
 # the sidecar's memory down (BENCHMARKS.md, footprint); test/controller/bin-flags.test.ts holds
 # them equal.
-ENTRYPOINT ["node", "--max-semi-space-size=1", "--no-opt", "/app/dist/controller/cli/main.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=1", "/app/dist/controller/cli/main.js"]
 CMD ["run"]

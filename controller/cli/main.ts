@@ -1,11 +1,12 @@
-#!/usr/bin/env -S node --max-semi-space-size=1 --no-opt
+#!/usr/bin/env -S node --max-semi-space-size=1
 /**
  * The `poolpilot` executable. The node flags on the line above are part of it (BENCHMARKS.md,
  * footprint): `--max-semi-space-size=1` caps the young generation, whose 16 MB semi-spaces were
- * the swing of the sidecar's RSS; `--no-opt` leaves TurboFan out, whose compile zones and
- * compiler thread's malloc arena stay resident, at no CPU cost measurable at the sidecar's load
- * (Ignition and Sparkplug run its code). npm's bin link, a symlink to this file, keeps them. The image's ENTRYPOINT, the chart's container command and
- * `npm start` run `node` with the same flags (test/controller/bin-flags.test.ts holds them equal).
+ * the swing of the sidecar's RSS (`--no-opt` was measured too and left out: its saving was within
+ * the run-to-run swing of the RSS, and it cut the API's throughput sixfold). npm's bin link, a
+ * symlink to this file, keeps the flags. The image's ENTRYPOINT, the chart's container command
+ * and `npm start` run `node` with the same flags (test/controller/bin-flags.test.ts holds them
+ * equal).
  */
 import { main } from './dispatch.js';
 

@@ -22,7 +22,7 @@ kubelet updates a ConfigMap or Secret only in a mount of the whole volume.
   image: {{ include "poolpilot.image" . }}
   imagePullPolicy: {{ .Values.image.pullPolicy }}
   {{- /* The node flags of the poolpilot bin's shebang, as the image's ENTRYPOINT has them. */}}
-  command: ["node", "--max-semi-space-size=1", "--no-opt", "/app/dist/controller/cli/main.js"]
+  command: ["node", "--max-semi-space-size=1", "/app/dist/controller/cli/main.js"]
   args: ["run"]
   env:
     - name: POOLPILOT_CONFIG
