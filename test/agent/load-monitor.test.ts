@@ -32,9 +32,10 @@ describe('LoadMonitor', () => {
     await sleep(10);
     assert.ok(monitor.sample().eventLoopUtilization > 0.5);
     await sleep(300);
+    // Utilization is this loop's own busy share, which other processes cannot raise while it
+    // sleeps; the delay is left unchecked here: on a shared machine timers run late by any amount.
     const load = monitor.sample();
     assert.ok(load.eventLoopUtilization < 0.3, `utilization ${load.eventLoopUtilization}`);
-    assert.ok(load.eventLoopDelayP99Ms < 100, `delay p99 ${load.eventLoopDelayP99Ms} ms`);
   });
 
   test('an idle loop reports low utilization', async (t) => {
@@ -43,9 +44,10 @@ describe('LoadMonitor', () => {
     await sleep(250);
     const load = monitor.sample();
     assert.ok(load.eventLoopUtilization >= 0 && load.eventLoopUtilization < 0.3, JSON.stringify(load));
-    // Far below a blocked loop's delay. (The sampling resolution is subtracted, but on a shared
-    // machine other processes make timers late by tens of milliseconds, so no tighter bound holds.)
-    assert.ok(load.eventLoopDelayP99Ms >= 0 && load.eventLoopDelayP99Ms < 100, JSON.stringify(load));
+    // No upper bound on the delay: other processes on a shared machine make timers late by any
+    // amount; what a blocked loop does to it is the first test's (a lower bound, which load
+    // cannot break).
+    assert.ok(load.eventLoopDelayP99Ms >= 0, JSON.stringify(load));
   });
 
   test('worker counts supplied by the service are reported as given', (t) => {
