@@ -17,7 +17,7 @@ export interface ActuationTelemetryOptions {
   /** The services of the configuration in force; read whenever something is shown. */
   readonly services: () => readonly { readonly name: string }[];
   /** Hears each breaker change (open: warn, closed again: info) and each retry (debug). */
-  readonly logger?: Logger;
+  readonly logger?: Logger | undefined;
 }
 
 /** What the status adds to each service (additions to CONTRACT section 5). */

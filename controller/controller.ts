@@ -22,16 +22,13 @@ import { nullLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import type { ControlLoop } from './loop.js';
 import { LoopTelemetry } from './loop-telemetry.js';
-import { wireLoop } from './loop-wiring.js';
+import { savedState, wireLoop } from './loop-wiring.js';
 import type { WiredLoop } from './loop-wiring.js';
 import { Metrics } from './metrics.js';
 import { registerProcessMetrics } from './process-metrics.js';
 import { buildStatus } from './status.js';
 import type { StatusDocument } from './status.js';
 import { TickDriver } from './tick-driver.js';
-
-export { MIN_TICK_DEADLINE_MS } from './tick-driver.js';
-export type { ControllerOptions } from './controller-options.js';
 
 export class Controller implements ControllerApi {
   readonly registry: Registry;
@@ -58,11 +55,8 @@ export class Controller implements ControllerApi {
     const defaultMetrics = options.defaultMetrics ?? false;
     this.telemetry = new LoopTelemetry(new Metrics(this.registry, { defaultMetrics }));
     this.stopProcessMetrics = registerProcessMetrics(this.registry, options.cache, defaultMetrics);
-    this.actuation = new ActuationTelemetry({
-      registry: this.registry,
-      services: () => this.loop.config.services,
-      ...(options.logger ? { logger: options.logger } : {}),
-    });
+    const services = (): readonly { name: string }[] => this.loop.config.services;
+    this.actuation = new ActuationTelemetry({ registry: this.registry, services, logger: options.logger });
     this.pusher = options.pusher ?? new HttpPusher(this.actuation.pusherOptions(options.pusherOptions));
     this.clock = options.clock ?? systemClock;
     const logger = (this.logger = options.logger ?? nullLogger);
@@ -75,6 +69,7 @@ export class Controller implements ControllerApi {
     const records = { log, events, journal, restoredDecisions };
     this.wired = wireLoop({ config, cache, observe, pusher, clock, telemetry, logger, restored, ...records });
     this.loop = this.wired.loop;
+    this.telemetry.paused(this.wired.pause.paused); // a restored pause shows at once
     const { scheduler, fastScheduler, tickDeadlineMs, source, cacheFactory } = options;
     const tick = (signal: AbortSignal): Promise<void> => this.tickOnce(signal);
     const fastSample = (): void => void this.fastSample();
@@ -197,10 +192,6 @@ export class Controller implements ControllerApi {
 
   /** Hands the state to the store (which coalesces writes); a no-op without a state directory. */
   private persist(): void {
-    this.options.store?.save({
-      decisionState: this.loop.decisionState,
-      overrides: { ...this.wired.overrides.active(this.clock.now()) },
-      paused: this.wired.pause.paused,
-    });
+    this.options.store?.save(savedState(this.wired, this.clock.now()));
   }
 }

@@ -37,20 +37,30 @@ export interface LoopWiring {
   readonly telemetry: LoopTelemetry;
   readonly logger: Logger;
   /** What the state directory restored, if anything. */
-  readonly restored?:
-    | {
-        readonly decisionState: DecisionState;
-        readonly overrides: Readonly<Record<string, Override>>;
-        readonly paused: boolean;
-      }
-    | undefined;
+  readonly restored?: SavedState | undefined;
 }
 
 /** A loop and the two owners the API writes to. */
+/** What the state directory keeps: the loop's decision state, the overrides, the pause. */
+export interface SavedState {
+  readonly decisionState: DecisionState;
+  readonly overrides: Readonly<Record<string, Override>>;
+  readonly paused: boolean;
+}
+
 export interface WiredLoop {
   readonly loop: ControlLoop;
   readonly overrides: OverridesStore;
   readonly pause: PauseState;
+}
+
+/** What the state directory keeps of a wired loop at `now` (the overrides in force). */
+export function savedState(wired: WiredLoop, now: number): SavedState {
+  return {
+    decisionState: wired.loop.decisionState,
+    overrides: { ...wired.overrides.active(now) },
+    paused: wired.pause.paused,
+  };
 }
 
 export function wireLoop(w: LoopWiring): WiredLoop {

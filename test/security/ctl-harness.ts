@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../../controller/api/server.js';
 import { Controller } from '../../controller/controller.js';
-import type { ControllerOptions } from '../../controller/controller.js';
+import type { ControllerOptions } from '../../controller/controller-options.js';
 import { statsObserver } from '../../controller/observer.js';
 import { ManualScheduler } from '../helpers/manual-scheduler.js';
 import { loadConfigText } from '../../policies/loader.js';
