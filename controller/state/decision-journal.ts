@@ -12,7 +12,6 @@ import { join } from 'node:path';
 import { systemClock } from '../../core/clock.js';
 import type { Clock } from '../../core/clock.js';
 import type { DecisionRecord } from '../decision-log.js';
-import type { Logger } from '../logger.js';
 import { errorText, syncDirectory } from './atomic-file.js';
 import {
   ACTIVE_JOURNAL,
@@ -23,60 +22,27 @@ import {
   readJournal,
   rotatedName,
   sweepJournalFiles,
+  warnSkipped,
 } from './journal-files.js';
 import { StateFileRefusedError, moveAside } from './state-file.js';
 import type { JournalRead } from './journal-files.js';
-
-export type { JournalRead, SkippedLine } from './journal-files.js';
-
-const MIB = 1024 * 1024;
-const WARN_EVERY_MS = 60_000;
-
-export interface DecisionJournalOptions {
-  /** The state directory (`POOLPILOT_STATE_DIR`); created on the first write when missing. */
-  readonly dir: string;
-  /** Rotate the active file before it would pass this size (default 8 MiB). */
-  readonly maxFileBytes?: number;
-  /** Delete the oldest rotated files to keep all files under this (default 64 MiB). */
-  readonly maxTotalBytes?: number;
-  /** Lines waiting for a slow or failing disk beyond this are dropped, and counted (default 4 MiB). */
-  readonly maxQueuedBytes?: number;
-  /** `readRecent` reads at most this much, all files together (default 16 MiB). */
-  readonly maxReadBytes?: number;
-  /** Told about failures, at most once a minute while they last, and about skipped lines. */
-  readonly logger?: Pick<Logger, 'warn'>;
-  readonly clock?: Clock;
-}
-
-/** Counters for metrics and tests. */
-export interface JournalStats {
-  readonly appended: number;
-  readonly written: number;
-  /** Records lost: queue full, journal closed, or a failed write. */
-  readonly dropped: number;
-  readonly errors: number;
-  readonly rotations: number;
-  readonly deletedFiles: number;
-  readonly lastError: string | null;
-}
-
-interface Queued {
-  readonly line: string;
-  readonly bytes: number;
-}
+import { MIB, WARN_EVERY_MS } from './journal-options.js';
+import type { DecisionJournalOptions, JournalStats } from './journal-options.js';
+import { LineQueue } from './line-queue.js';
+import { drained } from './stream-drained.js';
 
 /**
  * Appends settled decisions to the state directory. `append` never throws and never waits: lines
  * queue behind a write stream (respecting its back-pressure) and errors are counted and logged.
  */
 export class DecisionJournal {
+  /** The active file, `<dir>/decisions.jsonl`. */
+  readonly path: string;
   private readonly dir: string;
   private readonly maxFileBytes: number;
   private readonly maxTotalBytes: number;
-  private readonly maxQueuedBytes: number;
   private readonly clock: Clock;
-  private readonly queue: Queued[] = [];
-  private queuedBytes = 0;
+  private readonly queue: LineQueue;
   private stream: WriteStream | undefined;
   private handle: FileHandle | undefined;
   private fileBytes = 0;
@@ -94,18 +60,14 @@ export class DecisionJournal {
 
   constructor(private readonly options: DecisionJournalOptions) {
     this.dir = options.dir;
+    this.path = join(options.dir, ACTIVE_JOURNAL);
     this.maxFileBytes = options.maxFileBytes ?? 8 * MIB;
     this.maxTotalBytes = options.maxTotalBytes ?? 64 * MIB;
-    this.maxQueuedBytes = options.maxQueuedBytes ?? 4 * MIB;
+    this.queue = new LineQueue(options.maxQueuedBytes ?? 4 * MIB);
     this.clock = options.clock ?? systemClock;
     if (!(this.maxFileBytes >= 1 && this.maxTotalBytes >= this.maxFileBytes)) {
       throw new RangeError(`journal limits: need 1 <= maxFileBytes (${this.maxFileBytes}) <= maxTotalBytes`);
     }
-  }
-
-  /** The active file, `<dir>/decisions.jsonl`. */
-  get path(): string {
-    return join(this.dir, ACTIVE_JOURNAL);
   }
 
   get stats(): JournalStats {
@@ -126,15 +88,12 @@ export class DecisionJournal {
       this.counts.dropped++;
       return;
     }
-    const bytes = Buffer.byteLength(line);
-    if (this.queuedBytes + bytes > this.maxQueuedBytes) {
-      this.fail(new Error(`more than ${this.maxQueuedBytes} bytes wait for the disk`), 'journal queue full');
+    if (!this.queue.push(line)) {
+      this.fail(new Error(`more than ${this.queue.maxBytes} bytes wait for the disk`), 'journal queue full');
       this.counts.dropped++;
       return;
     }
     this.counts.appended++;
-    this.queue.push({ line, bytes });
-    this.queuedBytes += bytes;
     this.kick();
   }
 
@@ -158,8 +117,8 @@ export class DecisionJournal {
   async close(): Promise<void> {
     this.closed = true;
     const ok = await this.flush();
-    if (!ok) this.counts.dropped += this.queue.length;
-    this.queue.length = 0;
+    const left = this.queue.clear();
+    if (!ok) this.counts.dropped += left;
     await this.closeStream();
   }
 
@@ -173,15 +132,7 @@ export class DecisionJournal {
     const read = await readJournal(this.dir, limit, {
       maxBytes: this.options.maxReadBytes ?? MAX_JOURNAL_READ_BYTES,
     });
-    for (const s of read.skipped.slice(0, 10)) {
-      this.options.logger?.warn(
-        { file: s.file, line: s.line },
-        `skipped a journal line: ${s.file}:${s.line}: ${s.reason}`,
-      );
-    }
-    if (read.skipped.length > 10) {
-      this.options.logger?.warn({ dir: this.dir }, `skipped ${read.skipped.length - 10} more journal lines`);
-    }
+    if (this.options.logger) warnSkipped(read, this.dir, this.options.logger);
     return read;
   }
 
@@ -197,13 +148,13 @@ export class DecisionJournal {
       while (this.queue.length > 0) {
         const stream = this.stream ?? (await this.openActive());
         if (!stream) return; // failed and reported; the lines wait for the next append or flush
-        const next = this.queue[0] as Queued;
+        const next = this.queue.peek();
+        if (!next) return;
         if (this.fileBytes > 0 && this.fileBytes + next.bytes > this.maxFileBytes) {
           if (!(await this.rotate())) return;
           continue;
         }
         this.queue.shift();
-        this.queuedBytes -= next.bytes;
         const chunk = this.needsNewline ? `\n${next.line}` : next.line;
         this.needsNewline = false;
         this.fileBytes += Buffer.byteLength(chunk);
@@ -345,15 +296,4 @@ export class DecisionJournal {
       this.lastError,
     );
   }
-}
-
-/** Resolves when the stream can take more, or is gone. */
-function drained(stream: WriteStream): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      stream.off('drain', done).off('close', done).off('error', done);
-      resolve();
-    };
-    stream.on('drain', done).on('close', done).on('error', done);
-  });
 }

@@ -9,6 +9,7 @@ import { lstat, readdir, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DecisionRecord, Outcome } from '../decision-log.js';
+import type { Logger } from '../logger.js';
 import { errorText } from './atomic-file.js';
 import {
   APPEND_FLAGS,
@@ -266,4 +267,13 @@ export async function sweepJournalFiles(dir: string, now: number): Promise<Swept
     }
   }
   return swept;
+}
+
+/** Warns about the first ten lines `read` skipped, one warning each, and counts the rest. */
+export function warnSkipped(read: JournalRead, dir: string, logger: Pick<Logger, 'warn'>): void {
+  for (const s of read.skipped.slice(0, 10)) {
+    logger.warn({ file: s.file, line: s.line }, `skipped a journal line: ${s.file}:${s.line}: ${s.reason}`);
+  }
+  if (read.skipped.length > 10)
+    logger.warn({ dir }, `skipped ${read.skipped.length - 10} more journal lines`);
 }

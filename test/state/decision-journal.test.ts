@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { DecisionJournal } from '../../controller/state/decision-journal.js';
-import type { DecisionJournalOptions, JournalStats } from '../../controller/state/decision-journal.js';
+import type { DecisionJournalOptions, JournalStats } from '../../controller/state/journal-options.js';
 import { sampleRecord, tempDir } from './fixtures.js';
 
 describe('DecisionJournal', () => {
