@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 /**
- * The direction of the layers (DESIGN "Data flow"): each folder names the folders of ours it
+ * The direction of the layers (README "Layout"): each folder names the folders of ours it
  * must not import. `core/` is below everything; `policies/` and `probes/` import only core;
  * the agent SDK only core; the examples only the SDK and core; nothing shipped imports tests,
  * benchmarks or tools. Checked on static imports, re-exports and `import()` with a literal.
@@ -22,7 +22,7 @@ const LAYERS = {
 function layer(folder, forbidden) {
   // A relative specifier that climbs out (one `../` or more) into one of the forbidden folders.
   const source = `^(\\./)?(\\.\\./)+(${forbidden.join('|')})(/|$)`;
-  const message = `${folder}/ must not import ${forbidden.join(', ')} (DESIGN "Data flow"; shared types go in core/)`;
+  const message = `${folder}/ must not import ${forbidden.join(', ')} (README "Layout"; shared types go in core/)`;
   return {
     files: [`${folder}/**/*.{ts,js,mjs}`],
     rules: {

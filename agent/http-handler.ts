@@ -123,7 +123,7 @@ const consoleLog = (message: string, error: unknown): void => {
 /**
  * The agent as a plain node:http handler: `GET /poolpilot/v1/stats` and
  * `PUT /poolpilot/v1/pools/{name}` with the same semantics, status codes and bodies as the
- * `poolpilotAgent` fastify plugin (CONTRACT section 3). Chain it before the service's own routing:
+ * `poolpilotAgent` fastify plugin (the agent protocol (README, agent/README.md)). Chain it before the service's own routing:
  *
  * ```ts
  * const agent = createAgentHandler({ service: 'nas', pools: [buffers], token });

@@ -8,7 +8,7 @@ export interface WorkerCounts {
   readonly queued?: number;
 }
 
-/** The `load` block of the stats document (CONTRACT section 3). */
+/** The `load` block of the stats document (the agent protocol (README, agent/README.md)). */
 export interface LoadSample {
   /** Share of time the event loop was busy over the recent window, 0..1. */
   readonly eventLoopUtilization: number;

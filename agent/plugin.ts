@@ -28,7 +28,7 @@ function send(request: FastifyRequest, reply: FastifyReply, answer: AgentAnswer)
 
 /**
  * The poolpilot agent as a fastify plugin: serves `GET /poolpilot/v1/stats` and
- * `PUT /poolpilot/v1/pools/:name` as CONTRACT section 3 fixes them. Register it without a prefix.
+ * `PUT /poolpilot/v1/pools/:name` as the agent protocol (README, agent/README.md) fixes them. Register it without a prefix.
  * It reads the resize body as text (at most 16 KiB) and hands it to the same `AgentProtocol` as
  * `createAgentHandler`, so the two front ends answer alike whatever the host application
  * configured: every error as `{"error", "message"}`, 400 bad body, 401 bad or missing token,

@@ -1,5 +1,5 @@
 /**
- * The agent side of the protocol (CONTRACT section 3) without any I/O. The protocol itself
+ * The agent side of the protocol (the agent protocol (README, agent/README.md)) without any I/O. The protocol itself
  * (routes, limits, document shapes, validation) is core/protocol*.ts, shared with the controller;
  * this module re-exports the parts that are the SDK's public API.
  */

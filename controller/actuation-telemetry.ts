@@ -20,7 +20,7 @@ export interface ActuationTelemetryOptions {
   readonly logger?: Logger | undefined;
 }
 
-/** What the status adds to each service (additions to CONTRACT section 5). */
+/** What the status adds to each service (additions to README "HTTP API"). */
 export interface ActuationStatus {
   /** The service's push circuit breaker: `open` while pushes fail fast without being sent. */
   readonly breaker: BreakerState;

@@ -1,5 +1,5 @@
 /**
- * The offline simulator (CONTRACT sections 4 and 6): replays a trace of signals through the same
+ * The offline simulator (README "Simulating a policy"): replays a trace of signals through the same
  * `decide()` and fast path as the live loop, assuming every push succeeds at once, and yields
  * each capacity change. A line whose `t` is on the policy's interval is a tick; any other line
  * is a fast-path sample of `cache`, from which the fast path's shrinks are taken as `run` does. No I/O here: the lines come in, the changes go out; the command

@@ -1,5 +1,5 @@
 /**
- * The document of `GET /api/v1/status` (CONTRACT section 5), built from a snapshot of the loop.
+ * The document of `GET /api/v1/status` (README "HTTP API"), built from a snapshot of the loop.
  */
 import { nameRecord, own } from '../policies/names.js';
 import type { Reading } from '../core/signals.js';

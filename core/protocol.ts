@@ -1,5 +1,5 @@
 /**
- * The agent wire protocol (CONTRACT section 3), the one definition that the agent SDK (agent/),
+ * The agent wire protocol (the agent protocol (README, agent/README.md)), the one definition that the agent SDK (agent/),
  * the stats probe (probes/service-load.ts) and the pusher (controller/actuation/) share: routes,
  * limits and the shapes of the stats document, the resize request and its answers. The JSON
  * schemas are in protocol-schema.ts, their validation in protocol-validate.ts.

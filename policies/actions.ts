@@ -1,5 +1,5 @@
 /**
- * What each rule action makes of a pool's capacity (CONTRACT section 2): `hold`, `shrink`, `grow`
+ * What each rule action makes of a pool's capacity (README "Configuration reference"): `hold`, `shrink`, `grow`
  * and `linear`, every target clamped to the pool's [min, max] with each clamp that changed it
  * recorded. Pure: time and the rule's history come in as arguments.
  */

@@ -1,5 +1,5 @@
 /**
- * Band classification with hysteresis (CONTRACT section 2). Band of v: `high` if v > high, `low`
+ * Band classification with hysteresis (README "Configuration reference"). Band of v: `high` if v > high, `low`
  * if v < low, `mid` otherwise; a signal already in `high` stays there until v <= high - tolerance,
  * one in `low` until v >= low + tolerance. Pure.
  */

@@ -1,5 +1,5 @@
 /**
- * The fast path's rule (DESIGN "Decisions"): between ticks, a fresh cache sample may make a shrink
+ * The fast path's rule (README "How it decides"): between ticks, a fresh cache sample may make a shrink
  * due, and that shrink is taken at once; growth, holds and reconciles wait for the next tick.
  * Pure, so the live loop and the simulator take the same shrinks from the same samples.
  */

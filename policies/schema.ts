@@ -1,5 +1,5 @@
 /**
- * The JSON schema of a configuration file as written (CONTRACT section 2), the defaults of what it
+ * The JSON schema of a configuration file as written (README "Configuration reference"), the defaults of what it
  * leaves out, and its errors rewritten in plain words. Unknown keys are errors everywhere (a rule's
  * `when` takes any key so that the loader can name an unknown signal as such); what a schema cannot
  * say (low above high, durations, duplicates...) is checked in semantics.ts. The shape it

@@ -1,5 +1,5 @@
 /**
- * The validated, readonly form of a configuration file (CONTRACT section 2).
+ * The validated, readonly form of a configuration file (README "Configuration reference").
  * The loader produces these; nothing downstream ever sees raw YAML.
  * Durations are milliseconds here, whatever the file wrote.
  */

@@ -15,7 +15,7 @@ export interface CacheSignalProbeOptions {
   /** Where /proc is (default `/proc`): meminfo, pressure/memory and, at node scope, vmstat. */
   readonly procRoot?: string;
   /**
-   * The cgroup file system root (default `/sys/fs/cgroup`, CONTRACT: POOLPILOT_CGROUP_ROOT); the
+   * The cgroup file system root (default `/sys/fs/cgroup`, README "Commands": POOLPILOT_CGROUP_ROOT); the
    * spec's `cgroupPath` is resolved against it as cgroup-files.ts `cgroupCandidates` says: a
    * relative path under the root (or under `<root>/memory` on a v1 host), an absolute path as it
    * is first, then under the root.

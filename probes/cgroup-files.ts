@@ -8,7 +8,7 @@ import { ProcFile } from './proc-file.js';
 import type { ProcFileRead } from './proc-file.js';
 import type { CgroupVersion } from './cgroup-parse.js';
 
-/** Where the cgroup file systems are when nothing else says (CONTRACT: POOLPILOT_CGROUP_ROOT). */
+/** Where the cgroup file systems are when nothing else says (README "Commands": POOLPILOT_CGROUP_ROOT). */
 export const DEFAULT_CGROUP_ROOT = '/sys/fs/cgroup';
 
 /** A found memory controller directory. */

@@ -1,5 +1,5 @@
 /**
- * A service's load from its Prometheus text (DESIGN "Signals": for Go services, a mapping from
+ * A service's load from its Prometheus text (README "Configuration reference": for Go services, a mapping from
  * `go_goroutines`, `go_sched_gomaxprocs_threads`, the p99 of `go_sched_latencies_seconds`, ...).
  * Each term of a {@link PromLoadSpec} gives `metric [/ per] / limit` clamped to [0, 1]; the load
  * is the max over the terms that could be evaluated. Fetching the page is prometheus-fetch.ts.

@@ -57,7 +57,7 @@ export class SysinfoProbe {
   /**
    * Memory pressure in [0, 1]: `1 - available / total` from `si.mem()`, the fallback cache
    * source where /proc/meminfo is missing. `si.mem()` costs about 450 us here against about 5 us
-   * for a kept-open /proc/meminfo read (DESIGN "Signals"): use `MeminfoProbe` where it exists.
+   * for a kept-open /proc/meminfo read (README "Configuration reference"): use `MeminfoProbe` where it exists.
    */
   memPressure(): Promise<Reading> {
     return this.read('memory', async (si) => {

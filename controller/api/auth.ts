@@ -1,5 +1,5 @@
 /**
- * The guard of the mutating routes (CONTRACT section 5): with a token, `Authorization: Bearer
+ * The guard of the mutating routes (README "HTTP API"): with a token, `Authorization: Bearer
  * <token>` compared in constant time; without one, served only while the server listens on
  * loopback. The token is never logged, echoed or compared byte by byte.
  */

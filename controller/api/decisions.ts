@@ -8,7 +8,7 @@ export const MAX_DECISIONS_LIMIT = 1000;
 const nullableNumber = { type: ['number', 'null'] } as const;
 
 /**
- * One decision as CONTRACT section 5 names it. Open (`additionalProperties: true`): the record also
+ * One decision as README "HTTP API" names it. Open (`additionalProperties: true`): the record also
  * carries its full `explanation`, a push `error`, and whatever is added later.
  */
 export const decisionSchema = {

@@ -1,5 +1,5 @@
 /**
- * The mutating routes of CONTRACT section 5: pause, resume, and a pool's override. Each is behind
+ * The mutating routes of README "HTTP API": pause, resume, and a pool's override. Each is behind
  * the auth guard and then a rate limit, both run on `onRequest`, before the body is read. The
  * guard comes first so that nobody can spend the operator's allowance: refused requests are
  * limited by the guard's own count (`authFailureLimit`, per client address), and only the

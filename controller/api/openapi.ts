@@ -27,7 +27,7 @@ export const openApiOptions: SwaggerOptions = {
       title: 'poolpilot controller API',
       version: '1',
       description:
-        'The controller HTTP API of CONTRACT section 5: health, metrics, status, decisions, the event ' +
+        'The controller HTTP API of README "HTTP API": health, metrics, status, decisions, the event ' +
         'stream, pause and resume, and per-pool overrides. Every error is JSON {error, message}.',
     },
     components: {

@@ -56,7 +56,7 @@ const serviceSchema = {
 } as const;
 
 /**
- * The status document of CONTRACT section 5. The names the contract fixes are typed and required;
+ * The status document of README "HTTP API". The names the contract fixes are typed and required;
  * every object stays open (`additionalProperties: true`) so that fields added later still reach
  * the client.
  */

@@ -1,5 +1,5 @@
 /**
- * The `poolpilot` command's dispatch to run, validate and simulate (CONTRACT section 1).
+ * The `poolpilot` command's dispatch to run, validate and simulate (README "Commands").
  */
 import { simulateCommand } from './simulate.js';
 import type { CommandIo } from './io.js';

@@ -1,5 +1,5 @@
 /**
- * `poolpilot simulate --config FILE --trace FILE` (CONTRACT section 4): reads the configuration
+ * `poolpilot simulate --config FILE --trace FILE` (README "Simulating a policy"): reads the configuration
  * and the trace, runs the simulator (../simulate.ts) and prints each change as a JSON line.
  */
 import { open } from 'node:fs/promises';

@@ -1,5 +1,5 @@
 /**
- * `poolpilot validate FILE` (CONTRACT section 1): checks a configuration file the way the
+ * `poolpilot validate FILE` (README "Commands"): checks a configuration file the way the
  * controller loads it, and prints `ok <policy name>` or one `FILE:LINE:COL: message` per problem.
  */
 import { parseArgs } from 'node:util';

@@ -60,7 +60,7 @@ const jsonContent = (holder: JsonObject, where: string): JsonObject =>
   obj(obj(holder.content, `${where} content`)['application/json'], `${where} application/json`);
 
 describe('agent/openapi.json', () => {
-  test('is an OpenAPI 3.1 document of exactly the two routes of CONTRACT section 3', () => {
+  test('is an OpenAPI 3.1 document of exactly the two routes of the agent protocol (README, agent/README.md)', () => {
     assert.match(String(doc.openapi), /^3\.1\.\d+$/);
     const info = obj(doc.info, 'info');
     assert.equal(typeof info.title, 'string');

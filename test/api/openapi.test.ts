@@ -1,6 +1,6 @@
 /**
  * `GET /docs/json`, read from a real listening server: an OpenAPI 3.1 document that lists every
- * route of CONTRACT section 5 with the schemas the server validates and answers with.
+ * route of README "HTTP API" with the schemas the server validates and answers with.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -21,7 +21,7 @@ const obj = (value: Json | undefined, where: string): JsonObject => {
 
 const OVERRIDE = '/api/v1/services/{service}/pools/{pool}/override';
 
-/** CONTRACT section 5: each route, and the statuses its answer is documented for. */
+/** README "HTTP API": each route, and the statuses its answer is documented for. */
 const CONTRACT: ReadonlyArray<readonly [string, string, readonly string[]]> = [
   ['/healthz', 'get', ['200']],
   ['/readyz', 'get', ['200', '503']],
@@ -81,7 +81,7 @@ describe('GET /docs/json', () => {
     }
   });
 
-  it('lists every route of CONTRACT section 5 with a schema for each answer and a JSON error', () => {
+  it('lists every route of README "HTTP API" with a schema for each answer and a JSON error', () => {
     for (const [path, method, statuses] of CONTRACT) {
       const responses = obj(operation(path, method).responses, `${method} ${path} responses`);
       for (const status of statuses) {

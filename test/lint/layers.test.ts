@@ -1,5 +1,5 @@
 /**
- * The layer rules of eslint.config.js (DESIGN "Data flow") still fire: each forbidden arrow,
+ * The layer rules of eslint.config.js (README "Layout") still fire: each forbidden arrow,
  * linted as if it were written in its folder, is an error, and each allowed one is not. Without
  * this, a typo in a glob or a renamed folder would turn the rules off without a sound.
  */
@@ -57,7 +57,7 @@ describe('eslint layer rules', () => {
     test(`${file} may not: ${code}`, async () => {
       const errors = await layerErrors(file, code);
       assert.equal(errors.length, 1, `expected one layer error, got ${JSON.stringify(errors)}`);
-      assert.match(errors[0] ?? '', /must not import .*DESIGN "Data flow"/);
+      assert.match(errors[0] ?? '', /must not import .*README "Layout"/);
     });
   }
   for (const [file, code] of allowed) {
