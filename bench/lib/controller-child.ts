@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { SEED_SIGNALS, policyYaml } from '../../test/helpers/config.js';
 
 /** How the benchmarked controller runs: the seed rules over one pool of one service. */
 export interface ControllerChildOptions {
@@ -24,32 +25,16 @@ export interface ControllerChildOptions {
 
 /** The policy file: the seed preset's bands and rules, timings from the options. */
 function configYaml(o: ControllerChildOptions): string {
-  return `apiVersion: poolpilot/v1
-policy:
-  name: reaction-bench
-  interval: ${o.interval}
-  fastPath: ${o.fastPath}
-  staleAfter: 1m
-  onMissing: hold
-  signals:
-    cache: { sources: [meminfo, psi], psiSaturation: 10 }
-    load: { delayLimitMs: 100 }
-  bands:
-    cache: { low: 0.3, high: 0.7, tolerance: 0.02 }
-    load: { low: 0.3, high: 0.6, tolerance: 0.02 }
-  rules:
-    - when: { cache: high }
-      do: { shrink: { factor: 0.8, every: 5s } }
-    - when: { load: high }
-      do: { grow: { rate: 0.10, per: 1m } }
-    - do: hold
-services:
-  - name: bench
-    url: ${o.serviceUrl}
-    mode: enforce
-    pools:
-      - { name: ${o.pool.name}, base: ${o.pool.base}, min: ${o.pool.min}, max: ${o.pool.max} }
-`;
+  return policyYaml({
+    name: 'reaction-bench',
+    interval: o.interval,
+    fastPath: o.fastPath,
+    staleAfter: '1m',
+    onMissing: 'hold',
+    signals: SEED_SIGNALS,
+    growPer: '1m',
+    services: [{ name: 'bench', url: o.serviceUrl, pools: [o.pool] }],
+  });
 }
 
 /**
