@@ -15,12 +15,12 @@ import type { FastifyInstance } from 'fastify';
 import { policyRoute } from '../../controller/api/policy.js';
 import { buildServer } from '../../controller/api/server.js';
 import { ManualClock } from '../helpers/manual-clock.js';
-import { Controller } from '../../controller/controller.js';
-import type { ServiceObservation, ServiceObserver } from '../../controller/sensing.js';
-import { ManualScheduler } from '../helpers/manual-scheduler.js';
+import type { Controller } from '../../controller/controller.js';
+import type { ServiceObserver } from '../../controller/sensing.js';
 import { loadConfigText } from '../../policies/loader.js';
 import type { Config } from '../../policies/types.js';
 import { seedConfig, seedYaml } from '../helpers/config.js';
+import { fakeController } from '../helpers/fake-controller.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = [
@@ -64,27 +64,20 @@ async function startDashboard(
   const clock = new ManualClock(START);
   const config = options.config ?? seedConfig({ url: 'http://127.0.0.1:9' });
   const state = { cache: 0.8 };
-  const controller = new Controller({
-    config,
-    source: 'test.yaml',
-    cache: { collect: () => ({ value: state.cache, at: clock.now(), stale: false }) },
-    observe:
-      options.observe?.(clock) ??
-      (async (): Promise<ServiceObservation> => ({
-        ok: true,
-        at: clock.now(),
-        capacities: { buffers: 1024, handles: 256, metadata: 2048 },
-        load: 0.1,
-      })),
-    pusher: {
-      push: async (req) =>
-        options.down?.(req.service.name)
-          ? { ok: false, error: 'connect ECONNREFUSED 10.0.3.7:8080' }
-          : { ok: true, capacity: req.capacity, previous: null },
-      close: async () => undefined,
-    },
+  const { controller } = fakeController({
     clock,
-    scheduler: new ManualScheduler(),
+    with: {
+      config,
+      cache: { collect: () => ({ value: state.cache, at: clock.now(), stale: false }) },
+      ...(options.observe ? { observe: options.observe(clock) } : {}),
+      pusher: {
+        push: async (req) =>
+          options.down?.(req.service.name)
+            ? { ok: false, error: 'connect ECONNREFUSED 10.0.3.7:8080' }
+            : { ok: true, capacity: req.capacity, previous: null },
+        close: async () => undefined,
+      },
+    },
   });
   const app: FastifyInstance = await buildServer({
     controller,
