@@ -4,13 +4,11 @@
  * CI=true: there a missing browser fails (`.ci/run` installs it).
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium } from 'playwright-core';
 import type { BrowserContext, Page } from 'playwright-core';
+import { OUTPUT, WAIT, launchChromium, skipWithoutChromium } from './chromium.js';
+import type { Chromium } from './chromium.js';
 import type { FastifyInstance } from 'fastify';
 import { policyRoute } from '../../controller/api/policy.js';
 import { buildServer } from '../../controller/api/server.js';
@@ -22,25 +20,7 @@ import type { Config } from '../../policies/types.js';
 import { seedConfig, seedYaml } from '../helpers/config.js';
 import { fakeController } from '../helpers/fake-controller.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const OUTPUT = resolve('test-output');
 const START = 1_700_000_000_000;
-const WAIT = { timeout: 15_000 };
-
-const skip =
-  existsSync(CHROMIUM) || process.env.CI === 'true'
-    ? false
-    : `no Chromium at ${CHROMIUM} (apt-get install chromium); under CI=true this fails instead`;
 
 interface Dashboard {
   readonly base: string;
@@ -171,27 +151,17 @@ const UNLABELLED = `(() => {
   return bad;
 })()`;
 
-describe('dashboard in Chromium', { skip, timeout: 120_000 }, () => {
+describe('dashboard in Chromium', { skip: skipWithoutChromium, timeout: 120_000 }, () => {
+  let browser: Chromium | undefined;
   let context: BrowserContext;
-  let profile: string;
 
   before(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`CI=true and no Chromium at ${CHROMIUM}: install the Debian package chromium`);
-    }
-    await mkdir(OUTPUT, { recursive: true });
-    profile = await mkdtemp(join(tmpdir(), 'poolpilot-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      args: ARGS,
-      headless: true,
-      viewport: { width: 1440, height: 900 },
-    });
+    browser = await launchChromium();
+    context = browser.context;
   });
 
   after(async () => {
-    await context?.close();
-    if (profile) await rm(profile, { recursive: true, force: true });
+    await browser?.close();
   });
 
   /** A new page; `errors` collects console errors, page errors and CSP violations. */
