@@ -3,8 +3,10 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { ManualClock } from '../helpers/manual-clock.js';
 import { fetchServiceStats } from '../../probes/service-load.js';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { serveLoopback } from '../helpers/http-server.js';
+import type { LoopbackServer } from '../helpers/http-server.js';
 
 const TOKEN = 's3cret';
 const good = {
@@ -44,19 +46,15 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
   }
 }
 
-let server: Server;
+let server: LoopbackServer;
 let base: string;
 
 before(async () => {
-  server = createServer(handle);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await serveLoopback(handle);
+  base = server.url;
 });
 
-after(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+after(() => server.close());
 
 test('ok: the validated stats and the time they arrived, with the bearer token sent', async () => {
   const clock = new ManualClock(42);

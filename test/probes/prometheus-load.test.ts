@@ -8,11 +8,13 @@ import { fetchPrometheusLoad } from '../../probes/prometheus-fetch.js';
 import { PromLoadEvaluator, termName } from '../../probes/prometheus-load.js';
 import { parsePromText } from '../../probes/prometheus-text.js';
 import { fixtures } from '../helpers/paths.js';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { PromLoadSpec, PromLoadTerm } from '../../core/signal-specs.js';
 import type { PromLoadEvaluation, PromTermResult } from '../../probes/prometheus-load.js';
 import type { MetricFamily } from '../../probes/prometheus-text.js';
+import { serveLoopback } from '../helpers/http-server.js';
+import type { LoopbackServer } from '../helpers/http-server.js';
 
 const text = (name: string): string => readFileSync(fixtures('prometheus', name), 'utf8');
 
@@ -402,19 +404,15 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
   }
 }
 
-let server: Server;
+let server: LoopbackServer;
 let base: string;
 
 before(async () => {
-  server = createServer(handle);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await serveLoopback(handle);
+  base = server.url;
 });
 
-after(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+after(() => server.close());
 
 const spec = (path: string, terms: PromLoadTerm[] = [schedP99]): PromLoadSpec => ({
   url: `${base}${path}`,
