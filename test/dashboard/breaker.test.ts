@@ -6,11 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ConstantBackoff } from 'cockatiel';
-import type { BrowserContext } from 'playwright-core';
-import { OUTPUT, WAIT, launchChromium, skipWithoutChromium } from './chromium.js';
-import type { Chromium } from './chromium.js';
+import { OUTPUT, WAIT, chromiumDuringSuite, skipWithoutChromium } from './chromium.js';
 import { pushingConfig, startFlakyAgent, tickUntilFivePuts } from '../controller/actuation/flaky-agent.js';
 import { ManualHalfOpen } from '../controller/actuation/manual-half-open.js';
 import { startHarness } from '../security/ctl-harness.js';
@@ -19,17 +17,7 @@ describe(
   'dashboard in Chromium: the push circuit breaker',
   { skip: skipWithoutChromium, timeout: 120_000 },
   () => {
-    let browser: Chromium | undefined;
-    let context: BrowserContext;
-
-    before(async () => {
-      browser = await launchChromium();
-      context = browser.context;
-    });
-
-    after(async () => {
-      await browser?.close();
-    });
+    const chromium = chromiumDuringSuite();
 
     it('says "breaker open" with what it means, and "breaker closed" after a good trial', async () => {
       const agent = await startFlakyAgent();
@@ -38,7 +26,7 @@ describe(
       const h = await startHarness(pushingConfig([{ name: 'nas', url: agent.url }]), {
         pusherOptions: { backoff: new ConstantBackoff(0), halfOpenAfter: halfOpen },
       });
-      const page = await context.newPage();
+      const page = await chromium.context.newPage();
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
       try {

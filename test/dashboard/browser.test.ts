@@ -5,10 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { BrowserContext, Page } from 'playwright-core';
-import { OUTPUT, WAIT, launchChromium, skipWithoutChromium } from './chromium.js';
-import type { Chromium } from './chromium.js';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { OUTPUT, WAIT, chromiumDuringSuite, skipWithoutChromium } from './chromium.js';
 import type { FastifyInstance } from 'fastify';
 import { policyRoute } from '../../controller/api/policy.js';
 import { buildServer } from '../../controller/api/server.js';
@@ -152,21 +151,11 @@ const UNLABELLED = `(() => {
 })()`;
 
 describe('dashboard in Chromium', { skip: skipWithoutChromium, timeout: 120_000 }, () => {
-  let browser: Chromium | undefined;
-  let context: BrowserContext;
-
-  before(async () => {
-    browser = await launchChromium();
-    context = browser.context;
-  });
-
-  after(async () => {
-    await browser?.close();
-  });
+  const chromium = chromiumDuringSuite();
 
   /** A new page; `errors` collects console errors, page errors and CSP violations. */
   async function open(d: Dashboard): Promise<{ page: Page; errors: string[] }> {
-    const page = await context.newPage();
+    const page = await chromium.context.newPage();
     const errors: string[] = [];
     page.on('console', (m) => {
       if (m.type() === 'error') errors.push(m.text());
@@ -292,7 +281,7 @@ describe('dashboard in Chromium', { skip: skipWithoutChromium, timeout: 120_000 
 
   it('reads the API when the event stream is refused', async () => {
     const d = await startDashboard();
-    const page = await context.newPage();
+    const page = await chromium.context.newPage();
     await page.route('**/api/v1/events*', (route) => route.fulfill({ status: 404, body: '{}' }));
     try {
       await page.goto(`${d.base}/`);

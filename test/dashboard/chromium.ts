@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 import type { BrowserContext } from 'playwright-core';
 
@@ -62,4 +63,24 @@ export async function launchChromium(): Promise<Chromium> {
     await rm(profile, { recursive: true, force: true });
     throw err;
   }
+}
+
+/**
+ * Chromium for the enclosing suite: launched in its before hook, closed in its after hook;
+ * `context` is there once the suite's tests run.
+ */
+export function chromiumDuringSuite(): { readonly context: BrowserContext } {
+  let browser: Chromium | undefined;
+  before(async () => {
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+  });
+  return {
+    get context(): BrowserContext {
+      if (browser === undefined) throw new Error('Chromium is not running');
+      return browser.context;
+    },
+  };
 }

@@ -2,6 +2,7 @@
 import { createServer } from 'node:http';
 import type { RequestListener, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { after, before } from 'node:test';
 
 export interface LoopbackServer {
   readonly server: Server;
@@ -28,4 +29,19 @@ export async function serveLoopback(handler: RequestListener): Promise<LoopbackS
   const server = createServer(handler);
   const url = await listenLoopback(server);
   return { server, url, close: () => closeServer(server) };
+}
+
+/**
+ * Serves `handler` for the enclosing suite (its before and after hooks); `url` is the base URL
+ * once the suite's tests run.
+ */
+export function serveDuringSuite(handler: RequestListener): { readonly url: string } {
+  const served = { url: '' };
+  let server: LoopbackServer | undefined;
+  before(async () => {
+    server = await serveLoopback(handler);
+    served.url = server.url;
+  });
+  after(() => server?.close());
+  return served;
 }

@@ -1,4 +1,4 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -13,8 +13,7 @@ import type { AddressInfo } from 'node:net';
 import type { PromLoadSpec, PromLoadTerm } from '../../core/signal-specs.js';
 import type { PromLoadEvaluation, PromTermResult } from '../../probes/prometheus-load.js';
 import type { MetricFamily } from '../../probes/prometheus-text.js';
-import { serveLoopback } from '../helpers/http-server.js';
-import type { LoopbackServer } from '../helpers/http-server.js';
+import { serveDuringSuite } from '../helpers/http-server.js';
 
 const text = (name: string): string => readFileSync(fixtures('prometheus', name), 'utf8');
 
@@ -404,18 +403,10 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
   }
 }
 
-let server: LoopbackServer;
-let base: string;
-
-before(async () => {
-  server = await serveLoopback(handle);
-  base = server.url;
-});
-
-after(() => server.close());
+const served = serveDuringSuite(handle);
 
 const spec = (path: string, terms: PromLoadTerm[] = [schedP99]): PromLoadSpec => ({
-  url: `${base}${path}`,
+  url: `${served.url}${path}`,
   terms,
 });
 
