@@ -263,4 +263,18 @@ for (const [frontEnd, serve] of FRONT_ENDS) {
       await assertError(await fetch(`${server.url}/poolpilot/v1/pools/buffers`, { method: 'DELETE' }), 401);
     });
   });
+
+  test(`${frontEnd} without a token, load or memory: open routes and only the required fields`, async (t) => {
+    const pool = new ResizablePool({ name: 'only', capacity: 2, create: () => ({}) });
+    const server = await serve({ service: 'bare', pools: new Set([pool]) });
+    t.after(() => server.close());
+    const response = await fetch(`${server.url}/poolpilot/v1/stats`);
+    assert.equal(response.status, 200);
+    assert.deepEqual(await response.json(), {
+      service: 'bare',
+      pools: [{ name: 'only', capacity: 2, inUse: 0, idle: 0, hits: 0, misses: 0 }],
+    });
+    const resize = await put(server, 'only', { capacity: 0 }, { 'content-type': 'application/json' });
+    assert.deepEqual(await resize.json(), { name: 'only', capacity: 0, previous: 2 });
+  });
 }
