@@ -23,7 +23,7 @@ import { Agent, request } from 'undici';
 import { HttpPusher } from '../controller/actuator.js';
 import type { PushRequest } from '../controller/actuator.js';
 import type { ServiceSpec } from '../policies/types.js';
-import { FANOUT_BASE_CAPACITY, FanoutAgents } from './lib/fanout-agents.js';
+import { FANOUT_BASE_CAPACITY, StatsAgents } from './lib/stats-agents.js';
 import { emit, note, round, rounded, summarize } from './lib/stats.js';
 
 const BENCH = 'fanout';
@@ -62,7 +62,7 @@ interface Series {
   firstFailure?: string;
 }
 
-const agents = await FanoutAgents.start(serviceCount, poolCount);
+const agents = await StatsAgents.start(serviceCount, poolCount);
 const services: ServiceSpec[] = agents.urls.map((url, s) => ({
   name: `svc${s}`,
   url,

@@ -21,7 +21,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { BenchAgent } from './lib/bench-agent.js';
-import { ControllerChild } from './lib/controller-child.js';
+import { startControllerChild } from './lib/controller-child.js';
 import { FakeProcRoot } from './lib/fake-proc.js';
 import { emit, note, round, rounded, summarize } from './lib/stats.js';
 
@@ -92,7 +92,7 @@ const pressured = fake.render(PRESSURED_USED);
 async function runSeries(series: Series): Promise<SeriesResult> {
   fake.write(calm);
   const agent = await BenchAgent.start('bench', 'buffers', base);
-  const controller = new ControllerChild({
+  const controller = startControllerChild({
     cli,
     workDir: work,
     procRoot: fake.dir,

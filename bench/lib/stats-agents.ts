@@ -10,11 +10,16 @@
  * so these stamps are when each tick reached each service, on the wall clock that the tick timer
  * schedules ticks by.
  *
+ * With `pools` (the fan-out benchmark) each service has instead `pools` ResizablePools named `p0`,
+ * `p1`, ... at FANOUT_BASE_CAPACITY, and no load, memory or stamps: only the resizes it applied
+ * are counted.
+ *
  * Protocol over the IPC channel: the child sends `{ type: 'ready', urls }` once every server
  * listens; it answers `{ type: 'arrivals' }` with `{ type: 'arrivals', arrivals }` (per service,
- * in order, every stamp so far) and exits once every server is closed after `{ type: 'stop' }`.
+ * in order, every stamp so far), `{ type: 'count' }` with `{ type: 'count', applied }` (resizes
+ * applied so far, replays excluded) and exits once every server is closed after `{ type: 'stop' }`.
  *
- * Usage (from `StatsAgents.start`): `node dist/bench/lib/stats-agents.js --services N`.
+ * Usage (from `StatsAgents.start`): `node dist/bench/lib/stats-agents.js --services N [--pools P]`.
  */
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -34,7 +39,13 @@ export const DEMO_POOLS = [
   { name: 'metadata', capacity: 2048 },
 ] as const;
 
-type ChildMessage = { type: 'ready'; urls: string[] } | { type: 'arrivals'; arrivals: number[][] };
+/** The capacity every fan-out pool starts at. */
+export const FANOUT_BASE_CAPACITY = 1000;
+
+type ChildMessage =
+  | { type: 'ready'; urls: string[] }
+  | { type: 'arrivals'; arrivals: number[][] }
+  | { type: 'count'; applied: number };
 
 /** The parent's handle on the agents' child process. */
 export class StatsAgents {
@@ -50,10 +61,11 @@ export class StatsAgents {
     process.on('exit', this.killOnExit);
   }
 
-  /** Forks the child and resolves once every server listens. */
-  static start(services: number): Promise<StatsAgents> {
+  /** Forks the child and resolves once every server listens; `pools`: the fan-out services. */
+  static start(services: number, pools?: number): Promise<StatsAgents> {
     const entry = fileURLToPath(import.meta.url);
-    const child = fork(entry, ['--services', String(services)], {
+    const args = ['--services', String(services), ...(pools === undefined ? [] : ['--pools', String(pools)])];
+    const child = fork(entry, args, {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     return new Promise((resolve, reject) => {
@@ -82,6 +94,14 @@ export class StatsAgents {
     });
   }
 
+  /** Resizes applied so far across every service. */
+  applied(): Promise<number> {
+    return new Promise((resolve) => {
+      this.waiting.push((msg) => resolve(msg.type === 'count' ? msg.applied : NaN));
+      this.child.send({ type: 'count' });
+    });
+  }
+
   /** Closes every server and waits for the child to exit. */
   async stop(): Promise<void> {
     const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
@@ -91,8 +111,8 @@ export class StatsAgents {
   }
 }
 
-/** Starts service `index` with the pools; `stamps` receives its stats requests' times. */
-async function startService(index: number, stamps: number[]): Promise<FastifyInstance> {
+/** Starts service `index` with the demo pools; `stamps` receives its stats requests' times. */
+async function startStatsService(index: number, stamps: number[]): Promise<FastifyInstance> {
   const app = Fastify({ logger: false });
   const load = new LoadMonitor();
   app.addHook('onClose', async () => load.stop());
@@ -108,24 +128,46 @@ async function startService(index: number, stamps: number[]): Promise<FastifyIns
     load,
     memory: () => ({ workingSetBytes: process.memoryUsage.rss() }),
   });
-  await app.listen({ host: '127.0.0.1', port: 0 });
+  return app;
+}
+
+/** Starts service `index` with `poolCount` fan-out pools; `onResize` counts what it applies. */
+async function startFanoutService(
+  index: number,
+  poolCount: number,
+  onResize: () => void,
+): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false });
+  const pools = Array.from(
+    { length: poolCount },
+    (_, p) =>
+      new ResizablePool<object>({ name: `p${p}`, capacity: FANOUT_BASE_CAPACITY, create: () => ({}) }),
+  );
+  await app.register(poolpilotAgent, { service: `svc${index}`, pools, onResize });
   return app;
 }
 
 /** The child's side: start the servers, then serve the parent's messages. */
 async function runChild(): Promise<void> {
-  const { values } = parseArgs({ options: { services: { type: 'string' } } });
+  const { values } = parseArgs({ options: { services: { type: 'string' }, pools: { type: 'string' } } });
   const services = Number(values.services);
   const apps: FastifyInstance[] = [];
   const stamps: number[][] = [];
+  let applied = 0;
   for (let s = 0; s < services; s++) {
     const mine: number[] = [];
     stamps.push(mine);
-    apps.push(await startService(s, mine));
+    const app =
+      values.pools === undefined
+        ? await startStatsService(s, mine)
+        : await startFanoutService(s, Number(values.pools), () => void applied++);
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    apps.push(app);
   }
   const urls = apps.map((app) => `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`);
   process.on('message', (msg: { type: string }) => {
     if (msg.type === 'arrivals') process.send?.({ type: 'arrivals', arrivals: stamps });
+    if (msg.type === 'count') process.send?.({ type: 'count', applied });
     if (msg.type === 'stop') {
       void Promise.all(apps.map((a) => a.close())).then(() => process.exit(0));
     }

@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import fc from 'fast-check';
-import Fastify from 'fastify';
-import { createAgentHandler, poolpilotAgent, ResizablePool } from '../../agent/index.js';
+import { ResizablePool } from '../../agent/index.js';
 import type { PoolpilotAgentOptions } from '../../agent/index.js';
 import openapi from '../../agent/openapi.json' with { type: 'json' };
+import { serveHandler, servePlugin } from './http.js';
 
 const TOKEN = 'front-ends-token';
 const AUTH = { authorization: `Bearer ${TOKEN}` };
@@ -36,29 +34,14 @@ function options(): { options: PoolpilotAgentOptions; pools: Map<string, Resizab
 
 async function startPlugin(): Promise<FrontEnd> {
   const { options: agent, pools } = options();
-  const app = Fastify();
-  await app.register(poolpilotAgent, agent);
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const { port } = app.server.address() as AddressInfo;
-  return { name: 'plugin', url: `http://127.0.0.1:${port}`, pools, close: () => app.close() };
+  const { url, close } = await servePlugin(agent);
+  return { name: 'plugin', url, pools, close };
 }
 
 async function startHandler(): Promise<FrontEnd> {
   const { options: agent, pools } = options();
-  const handler = createAgentHandler(agent);
-  const server = createServer((req, res) => {
-    void handler(req, res).then((handled) => {
-      if (!handled) res.writeHead(404).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const close = (): Promise<void> =>
-    new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
-  return { name: 'handler', url: `http://127.0.0.1:${port}`, pools, close };
+  const { url, close } = await serveHandler(agent);
+  return { name: 'handler', url, pools, close };
 }
 
 interface Exchange {

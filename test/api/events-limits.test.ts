@@ -12,12 +12,10 @@ import { describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { EventStreamOptions } from '../../controller/api/events.js';
 import { buildServer } from '../../controller/api/server.js';
-import { ManualClock } from '../helpers/manual-clock.js';
-import { Controller } from '../../controller/controller.js';
+import type { Controller } from '../../controller/controller.js';
 import { METRIC } from '../../controller/metrics.js';
-import { ManualScheduler } from '../helpers/manual-scheduler.js';
-import { seedConfig } from '../helpers/config.js';
 import { waitFor } from '../helpers/wait.js';
+import { fakeController } from '../helpers/fake-controller.js';
 
 interface Setup {
   readonly app: FastifyInstance;
@@ -27,23 +25,7 @@ interface Setup {
 }
 
 async function start(stream: EventStreamOptions = {}): Promise<Setup> {
-  const clock = new ManualClock(1_700_000_000_000);
-  const controller = new Controller({
-    config: seedConfig({ url: 'http://127.0.0.1:9' }),
-    source: 'test.yaml',
-    cache: { collect: () => ({ value: 0.8, at: clock.now(), stale: false }) },
-    observe: async () => ({
-      ok: true,
-      at: clock.now(),
-      capacities: { buffers: 1024, handles: 256, metadata: 2048 },
-    }),
-    pusher: {
-      push: async (req) => ({ ok: true, capacity: req.capacity, previous: null }),
-      close: async () => undefined,
-    },
-    clock,
-    scheduler: new ManualScheduler(),
-  });
+  const { controller, clock } = fakeController({ load: null });
   const app = await buildServer({ controller, listenHost: '127.0.0.1', clock, events: stream });
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
   return { app, controller, base, port: Number(new URL(base).port) };

@@ -10,12 +10,11 @@ import type { FastifyInstance } from 'fastify';
 import type { EventStreamOptions } from '../../controller/api/events.js';
 import { buildServer } from '../../controller/api/server.js';
 import { ManualClock } from '../helpers/manual-clock.js';
-import { Controller } from '../../controller/controller.js';
+import type { Controller } from '../../controller/controller.js';
 import { EventHub } from '../../controller/events.js';
-import type { ServiceObservation } from '../../controller/sensing.js';
-import { ManualScheduler } from '../helpers/manual-scheduler.js';
 import { loadConfigText } from '../../policies/loader.js';
-import { seedConfig, seedYaml } from '../helpers/config.js';
+import { seedYaml } from '../helpers/config.js';
+import { fakeController } from '../helpers/fake-controller.js';
 
 const START = 1_700_000_000_000;
 
@@ -114,24 +113,9 @@ const open: Setup[] = [];
 
 /** A controller on fakes (cache at 0.8: every pool shrinks every 5 s) behind a listening server. */
 async function start(options: { ring?: number; stream?: EventStreamOptions } = {}): Promise<Setup> {
-  const clock = new ManualClock(START);
-  const controller = new Controller({
-    config: seedConfig({ url: 'http://127.0.0.1:9' }),
-    source: 'test.yaml',
-    cache: { collect: () => ({ value: 0.8, at: clock.now(), stale: false }) },
-    observe: async (): Promise<ServiceObservation> => ({
-      ok: true,
-      at: clock.now(),
-      capacities: { buffers: 1024, handles: 256, metadata: 2048 },
-      load: 0.1,
-    }),
-    pusher: {
-      push: async (req) => ({ ok: true, capacity: req.capacity, previous: null }),
-      close: async () => undefined,
-    },
-    clock,
-    scheduler: new ManualScheduler(),
-    ...(options.ring !== undefined ? { events: new EventHub({ capacity: options.ring }) } : {}),
+  const { controller, clock } = fakeController({
+    clock: new ManualClock(START),
+    with: options.ring !== undefined ? { events: new EventHub({ capacity: options.ring }) } : {},
   });
   const app = await buildServer({
     controller,

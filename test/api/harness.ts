@@ -11,11 +11,10 @@ import type { EventStreamOptions } from '../../controller/api/events.js';
 import type { RateLimitOptions } from '../../controller/api/mutations.js';
 import { buildServer } from '../../controller/api/server.js';
 import { ManualClock } from '../helpers/manual-clock.js';
-import { Controller } from '../../controller/controller.js';
+import type { Controller } from '../../controller/controller.js';
 import type { EventHub } from '../../controller/events.js';
-import type { ServiceObservation, ServiceObserver } from '../../controller/sensing.js';
-import { ManualScheduler } from '../helpers/manual-scheduler.js';
-import { seedConfig } from '../helpers/config.js';
+import type { ServiceObserver } from '../../controller/sensing.js';
+import { fakeController } from '../helpers/fake-controller.js';
 
 export const START = 1_700_000_000_000;
 
@@ -93,25 +92,9 @@ class RecordingApi implements ControllerApi {
 
 /** Starts a controller (one tick run) and its API on an ephemeral port of 127.0.0.1. */
 export async function startApi(options: ApiHarnessOptions = {}): Promise<ApiHarness> {
-  const clock = new ManualClock(START);
-  const controller = new Controller({
-    config: seedConfig({ url: 'http://127.0.0.1:9' }),
-    source: 'test.yaml',
-    cache: { collect: () => ({ value: 0.8, at: clock.now(), stale: false }) },
-    observe:
-      options.observe ??
-      (async (): Promise<ServiceObservation> => ({
-        ok: true,
-        at: clock.now(),
-        capacities: { buffers: 1024, handles: 256, metadata: 2048 },
-        load: 0.1,
-      })),
-    pusher: {
-      push: async (req) => ({ ok: true, capacity: req.capacity, previous: null }),
-      close: async () => undefined,
-    },
-    clock,
-    scheduler: new ManualScheduler(),
+  const { controller, clock } = fakeController({
+    clock: new ManualClock(START),
+    with: options.observe !== undefined ? { observe: options.observe } : {},
   });
   const logLines: string[] = [];
   const sink = new Writable({

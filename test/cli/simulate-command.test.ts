@@ -9,29 +9,14 @@ import { simulateCommand } from '../../controller/cli/simulate.js';
 import { loadConfigText } from '../../policies/loader.js';
 import { cliPath, repoRoot } from '../helpers/paths.js';
 import { seedRules } from '../decide/configs.js';
+import { NAS_POOLS, policyYaml } from '../helpers/config.js';
 
-const CONFIG = `apiVersion: poolpilot/v1
-policy:
-  name: sim-test
-  interval: 1s
-  staleAfter: 5s
-  onMissing: hold
-  bands:
-    cache: { low: 0.3, high: 0.7, tolerance: 0.02 }
-    load:  { low: 0.3, high: 0.6, tolerance: 0.02 }
-  rules:
-    - when: { cache: high }
-      do: { shrink: { factor: 0.8, every: 5s } }
-    - when: { load: high }
-      do: { grow: { rate: 0.10, per: 1m } }
-    - do: hold
-services:
-  - name: nas
-    url: http://127.0.0.1:8080
-    mode: enforce
-    pools:
-      - { name: buffers, base: 1024, min: 64, max: 8192 }
-`;
+const CONFIG = policyYaml({
+  name: 'sim-test',
+  onMissing: 'hold',
+  growPer: '1m',
+  services: [{ name: 'nas', url: 'http://127.0.0.1:8080', pools: NAS_POOLS.slice(0, 1) }],
+});
 
 const SHRINK_0 =
   '{"t":0,"service":"nas","pool":"buffers","from":1024,"to":819,"action":"shrink","rule":0,' +

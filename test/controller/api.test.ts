@@ -2,11 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../../controller/api/server.js';
-import { ManualClock } from '../helpers/manual-clock.js';
-import { Controller } from '../../controller/controller.js';
-import { ManualScheduler } from '../helpers/manual-scheduler.js';
-import type { ServiceObservation } from '../../controller/sensing.js';
-import { seedConfig } from '../helpers/config.js';
+import type { Controller } from '../../controller/controller.js';
+import { fakeController } from '../helpers/fake-controller.js';
 
 describe('controller HTTP API', () => {
   let app: FastifyInstance;
@@ -14,24 +11,7 @@ describe('controller HTTP API', () => {
   let base: string;
 
   before(async () => {
-    const clock = new ManualClock(1_700_000_000_000);
-    controller = new Controller({
-      config: seedConfig({ url: 'http://127.0.0.1:9' }),
-      source: 'test.yaml',
-      cache: { collect: () => ({ value: 0.8, at: clock.now(), stale: false }) },
-      observe: async (): Promise<ServiceObservation> => ({
-        ok: true,
-        at: clock.now(),
-        capacities: { buffers: 1024, handles: 256, metadata: 2048 },
-        load: 0.1,
-      }),
-      pusher: {
-        push: async (req) => ({ ok: true, capacity: req.capacity, previous: null }),
-        close: async () => undefined,
-      },
-      clock,
-      scheduler: new ManualScheduler(),
-    });
+    ({ controller } = fakeController());
     app = await buildServer({ controller, listenHost: '127.0.0.1' });
     base = await app.listen({ host: '127.0.0.1', port: 0 });
   });

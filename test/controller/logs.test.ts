@@ -13,16 +13,14 @@ import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { parseRunOptions } from '../../controller/cli/run-options.js';
 import { UsageError } from '../../controller/cli/usage-error.js';
-import { ManualClock } from '../helpers/manual-clock.js';
-import { Controller } from '../../controller/controller.js';
 import type { DecisionRecord } from '../../controller/decision-log.js';
-import { ManualScheduler } from '../helpers/manual-scheduler.js';
 import { startTestNas } from '../helpers/test-nas.js';
 import type { TestNas } from '../helpers/test-nas.js';
-import { seedConfig, seedYaml } from '../helpers/config.js';
+import { seedYaml } from '../helpers/config.js';
 import { cliPath } from '../helpers/paths.js';
 import { FakeProcRoot } from '../helpers/proc-root.js';
 import { waitForAsync } from '../helpers/wait.js';
+import { fakeController } from '../helpers/fake-controller.js';
 
 /** What a decision's line says: `nas/buffers shrink 1024 -> 819: <summary>`. */
 const summaryOf = (d: DecisionRecord | Decision): string =>
@@ -45,23 +43,9 @@ async function logOfTwoTicks(
       done();
     },
   });
-  const clock = new ManualClock(1_700_000_000_000);
-  const controller = new Controller({
-    config: seedConfig({ url: 'http://127.0.0.1:9' }),
-    source: 'test.yaml',
-    cache: { collect: () => ({ value: 0.8, at: clock.now(), stale: false }) },
-    observe: async () => ({
-      ok: true,
-      at: clock.now(),
-      capacities: { buffers: 1024, handles: 256, metadata: 2048 },
-    }),
-    pusher: {
-      push: async (req) => ({ ok: true, capacity: req.capacity, previous: null }),
-      close: async () => undefined,
-    },
-    clock,
-    scheduler: new ManualScheduler(),
-    logger: pino({ level: parseRunOptions([], { POOLPILOT_LOG_LEVEL: level }).logLevel }, sink),
+  const { controller, clock } = fakeController({
+    load: null,
+    with: { logger: pino({ level: parseRunOptions([], { POOLPILOT_LOG_LEVEL: level }).logLevel }, sink) },
   });
   controller.start();
   await controller.tick();

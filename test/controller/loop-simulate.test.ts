@@ -11,32 +11,17 @@ import type { ServiceObservation } from '../../controller/sensing.js';
 import { simulate } from '../../controller/simulate.js';
 import { loadConfigText } from '../../policies/loader.js';
 import type { Config } from '../../policies/types.js';
+import { NAS_POOLS, policyYaml } from '../helpers/config.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 import { ManualScheduler } from '../helpers/manual-scheduler.js';
 
-const YAML = `apiVersion: poolpilot/v1
-policy:
-  name: same-as-run
-  interval: 1s
-  fastPath: 100ms
-  staleAfter: 5s
-  bands:
-    cache: { low: 0.3, high: 0.7, tolerance: 0.02 }
-    load: { low: 0.3, high: 0.6, tolerance: 0.02 }
-  rules:
-    - when: { cache: high }
-      do: { shrink: { factor: 0.8, every: 2s } }
-    - when: { load: high }
-      do: { grow: { rate: 0.10, per: 10s } }
-    - do: hold
-services:
-  - name: nas
-    url: http://127.0.0.1:9
-    mode: enforce
-    pools:
-      - { name: buffers, base: 1024, min: 64, max: 8192 }
-      - { name: handles, base: 256, min: 16, max: 4096 }
-`;
+const YAML = policyYaml({
+  name: 'same-as-run',
+  fastPath: '100ms',
+  shrinkEvery: '2s',
+  growPer: '10s',
+  services: [{ name: 'nas', url: 'http://127.0.0.1:9', pools: NAS_POOLS.slice(0, 2) }],
+});
 
 /** `t` on the interval: a tick with both signals; off it: a fast-path sample of cache. */
 const SIGNALS: ReadonlyArray<{ t: number; cache: number; load?: number }> = [

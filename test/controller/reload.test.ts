@@ -4,34 +4,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ManualClock } from '../helpers/manual-clock.js';
-import { Controller } from '../../controller/controller.js';
+import type { Controller } from '../../controller/controller.js';
 import { ManualScheduler } from '../helpers/manual-scheduler.js';
 import { loadConfigText } from '../../policies/loader.js';
-import { seedConfig, seedYaml } from '../helpers/config.js';
+import { seedYaml } from '../helpers/config.js';
 import { startCli } from '../helpers/processes.js';
 import { FakeProcRoot } from '../helpers/proc-root.js';
 import { waitForAsync } from '../helpers/wait.js';
+import { fakeController } from '../helpers/fake-controller.js';
 
 function makeController(): { controller: Controller; clock: ManualClock } {
-  const clock = new ManualClock(0);
-  const controller = new Controller({
-    config: seedConfig({ url: 'http://127.0.0.1:9' }),
-    source: 'test.yaml',
-    cache: { collect: () => ({ value: 0.8, at: clock.now(), stale: false }) },
-    observe: async () => ({
-      ok: true,
-      at: clock.now(),
-      capacities: { buffers: 1024, handles: 256, metadata: 2048 },
-    }),
-    pusher: {
-      push: async (r) => ({ ok: true, capacity: r.capacity, previous: null }),
-      close: async () => undefined,
-    },
-    clock,
-    scheduler: new ManualScheduler(),
-    fastScheduler: new ManualScheduler(),
+  return fakeController({
+    clock: new ManualClock(0),
+    load: null,
+    with: { fastScheduler: new ManualScheduler() },
   });
-  return { controller, clock };
 }
 
 describe('configuration reload', () => {

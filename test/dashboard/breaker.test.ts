@@ -5,86 +5,51 @@
  * /usr/bin/chromium is absent, unless CI=true.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
 import { ConstantBackoff } from 'cockatiel';
-import { chromium } from 'playwright-core';
-import type { BrowserContext } from 'playwright-core';
+import { OUTPUT, WAIT, chromiumDuringSuite, skipWithoutChromium } from './chromium.js';
 import { pushingConfig, startFlakyAgent, tickUntilFivePuts } from '../controller/actuation/flaky-agent.js';
 import { ManualHalfOpen } from '../controller/actuation/manual-half-open.js';
 import { startHarness } from '../security/ctl-harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const OUTPUT = resolve('test-output');
-const WAIT = { timeout: 15_000 };
+describe(
+  'dashboard in Chromium: the push circuit breaker',
+  { skip: skipWithoutChromium, timeout: 120_000 },
+  () => {
+    const chromium = chromiumDuringSuite();
 
-const skip =
-  existsSync(CHROMIUM) || process.env.CI === 'true'
-    ? false
-    : `no Chromium at ${CHROMIUM} (apt-get install chromium); under CI=true this fails instead`;
+    it('says "breaker open" with what it means, and "breaker closed" after a good trial', async () => {
+      const agent = await startFlakyAgent();
+      agent.failures = Infinity;
+      const halfOpen = new ManualHalfOpen();
+      const h = await startHarness(pushingConfig([{ name: 'nas', url: agent.url }]), {
+        pusherOptions: { backoff: new ConstantBackoff(0), halfOpenAfter: halfOpen },
+      });
+      const page = await chromium.context.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      try {
+        await tickUntilFivePuts(h.controller, agent);
+        await page.goto(`${h.base}/`);
+        const row = page.locator('#services tbody tr', { hasText: 'nas' });
+        await row.filter({ hasText: 'breaker open' }).waitFor(WAIT);
+        const text = (await row.textContent()) ?? '';
+        assert.match(text, /resizes fail at once without being sent/);
+        assert.match(text, /4 retries since start/);
+        await page.locator('#services').screenshot({ path: join(OUTPUT, 'dashboard-breaker-open.png') });
 
-describe('dashboard in Chromium: the push circuit breaker', { skip, timeout: 120_000 }, () => {
-  let context: BrowserContext;
-  let profile: string;
-
-  before(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`CI=true and no Chromium at ${CHROMIUM}: install the Debian package chromium`);
-    }
-    await mkdir(OUTPUT, { recursive: true });
-    profile = await mkdtemp(join(tmpdir(), 'poolpilot-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-      ],
-      headless: true,
-      viewport: { width: 1440, height: 900 },
+        agent.failures = 0;
+        halfOpen.ms = 0;
+        await h.controller.tick();
+        await page.reload();
+        await row.filter({ hasText: 'breaker closed' }).waitFor(WAIT);
+        assert.deepEqual(errors, []);
+      } finally {
+        await page.close();
+        await h.close();
+        await agent.close();
+      }
     });
-  });
-
-  after(async () => {
-    await context?.close();
-    if (profile) await rm(profile, { recursive: true, force: true });
-  });
-
-  it('says "breaker open" with what it means, and "breaker closed" after a good trial', async () => {
-    const agent = await startFlakyAgent();
-    agent.failures = Infinity;
-    const halfOpen = new ManualHalfOpen();
-    const h = await startHarness(pushingConfig([{ name: 'nas', url: agent.url }]), {
-      pusherOptions: { backoff: new ConstantBackoff(0), halfOpenAfter: halfOpen },
-    });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    try {
-      await tickUntilFivePuts(h.controller, agent);
-      await page.goto(`${h.base}/`);
-      const row = page.locator('#services tbody tr', { hasText: 'nas' });
-      await row.filter({ hasText: 'breaker open' }).waitFor(WAIT);
-      const text = (await row.textContent()) ?? '';
-      assert.match(text, /resizes fail at once without being sent/);
-      assert.match(text, /4 retries since start/);
-      await page.locator('#services').screenshot({ path: join(OUTPUT, 'dashboard-breaker-open.png') });
-
-      agent.failures = 0;
-      halfOpen.ms = 0;
-      await h.controller.tick();
-      await page.reload();
-      await row.filter({ hasText: 'breaker closed' }).waitFor(WAIT);
-      assert.deepEqual(errors, []);
-    } finally {
-      await page.close();
-      await h.close();
-      await agent.close();
-    }
-  });
-});
+  },
+);

@@ -4,43 +4,22 @@
  * CI=true: there a missing browser fails (`.ci/run` installs it).
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { chromium } from 'playwright-core';
-import type { BrowserContext, Page } from 'playwright-core';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { OUTPUT, WAIT, chromiumDuringSuite, skipWithoutChromium } from './chromium.js';
 import type { FastifyInstance } from 'fastify';
 import { policyRoute } from '../../controller/api/policy.js';
 import { buildServer } from '../../controller/api/server.js';
 import { ManualClock } from '../helpers/manual-clock.js';
-import { Controller } from '../../controller/controller.js';
-import type { ServiceObservation, ServiceObserver } from '../../controller/sensing.js';
-import { ManualScheduler } from '../helpers/manual-scheduler.js';
+import type { Controller } from '../../controller/controller.js';
+import type { ServiceObserver } from '../../controller/sensing.js';
 import { loadConfigText } from '../../policies/loader.js';
 import type { Config } from '../../policies/types.js';
 import { seedConfig, seedYaml } from '../helpers/config.js';
+import { fakeController } from '../helpers/fake-controller.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const OUTPUT = resolve('test-output');
 const START = 1_700_000_000_000;
-const WAIT = { timeout: 15_000 };
-
-const skip =
-  existsSync(CHROMIUM) || process.env.CI === 'true'
-    ? false
-    : `no Chromium at ${CHROMIUM} (apt-get install chromium); under CI=true this fails instead`;
 
 interface Dashboard {
   readonly base: string;
@@ -64,27 +43,20 @@ async function startDashboard(
   const clock = new ManualClock(START);
   const config = options.config ?? seedConfig({ url: 'http://127.0.0.1:9' });
   const state = { cache: 0.8 };
-  const controller = new Controller({
-    config,
-    source: 'test.yaml',
-    cache: { collect: () => ({ value: state.cache, at: clock.now(), stale: false }) },
-    observe:
-      options.observe?.(clock) ??
-      (async (): Promise<ServiceObservation> => ({
-        ok: true,
-        at: clock.now(),
-        capacities: { buffers: 1024, handles: 256, metadata: 2048 },
-        load: 0.1,
-      })),
-    pusher: {
-      push: async (req) =>
-        options.down?.(req.service.name)
-          ? { ok: false, error: 'connect ECONNREFUSED 10.0.3.7:8080' }
-          : { ok: true, capacity: req.capacity, previous: null },
-      close: async () => undefined,
-    },
+  const { controller } = fakeController({
     clock,
-    scheduler: new ManualScheduler(),
+    with: {
+      config,
+      cache: { collect: () => ({ value: state.cache, at: clock.now(), stale: false }) },
+      ...(options.observe ? { observe: options.observe(clock) } : {}),
+      pusher: {
+        push: async (req) =>
+          options.down?.(req.service.name)
+            ? { ok: false, error: 'connect ECONNREFUSED 10.0.3.7:8080' }
+            : { ok: true, capacity: req.capacity, previous: null },
+        close: async () => undefined,
+      },
+    },
   });
   const app: FastifyInstance = await buildServer({
     controller,
@@ -178,32 +150,12 @@ const UNLABELLED = `(() => {
   return bad;
 })()`;
 
-describe('dashboard in Chromium', { skip, timeout: 120_000 }, () => {
-  let context: BrowserContext;
-  let profile: string;
-
-  before(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`CI=true and no Chromium at ${CHROMIUM}: install the Debian package chromium`);
-    }
-    await mkdir(OUTPUT, { recursive: true });
-    profile = await mkdtemp(join(tmpdir(), 'poolpilot-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      args: ARGS,
-      headless: true,
-      viewport: { width: 1440, height: 900 },
-    });
-  });
-
-  after(async () => {
-    await context?.close();
-    if (profile) await rm(profile, { recursive: true, force: true });
-  });
+describe('dashboard in Chromium', { skip: skipWithoutChromium, timeout: 120_000 }, () => {
+  const chromium = chromiumDuringSuite();
 
   /** A new page; `errors` collects console errors, page errors and CSP violations. */
   async function open(d: Dashboard): Promise<{ page: Page; errors: string[] }> {
-    const page = await context.newPage();
+    const page = await chromium.context.newPage();
     const errors: string[] = [];
     page.on('console', (m) => {
       if (m.type() === 'error') errors.push(m.text());
@@ -329,7 +281,7 @@ describe('dashboard in Chromium', { skip, timeout: 120_000 }, () => {
 
   it('reads the API when the event stream is refused', async () => {
     const d = await startDashboard();
-    const page = await context.newPage();
+    const page = await chromium.context.newPage();
     await page.route('**/api/v1/events*', (route) => route.fulfill({ status: 404, body: '{}' }));
     try {
       await page.goto(`${d.base}/`);

@@ -7,10 +7,9 @@ import { decide } from '../../policies/decide.js';
 import { emptyState } from '../../policies/decision.js';
 import type { DecisionState, Override } from '../../policies/decision.js';
 import { calmBands, fastPath, fastPathDecided } from '../../policies/fast-path.js';
-import type { Action, Rule } from '../../policies/types.js';
-import { BAND_NAMES } from '../../policies/types.js';
 import type { Signals } from '../../core/signals.js';
 import { linearRules, makeConfig } from './configs.js';
+import { actionOf, level, ruleOf } from './arbitraries.js';
 
 async function collect(changes: AsyncIterable<SimChange>): Promise<SimChange[]> {
   const out: SimChange[] = [];
@@ -67,31 +66,7 @@ describe('simulate() runs the fast path', () => {
   });
 });
 
-const fraction = (min: number, max: number) =>
-  fc.integer({ min: Math.round(min * 1000), max: Math.round(max * 1000) }).map((n) => n / 1000);
-const level = fraction(0, 1);
-const bands = fc.subarray([...BAND_NAMES], { minLength: 1 });
-const action: fc.Arbitrary<Action> = fc.oneof(
-  fc.constant({ kind: 'hold' as const }),
-  fc.record({
-    kind: fc.constant('shrink' as const),
-    factor: fraction(0.1, 0.95),
-    everyMs: fc.integer({ min: 0, max: 3_000 }),
-  }),
-  fc.record({ kind: fc.constant('grow' as const), rate: fraction(0.1, 1), perMs: fc.constant(1_000) }),
-  fc.record({
-    kind: fc.constant('linear' as const),
-    intercept: fraction(-1, 2),
-    cache: fraction(-2, 2),
-    load: fraction(-2, 2),
-  }),
-);
-const rule: fc.Arbitrary<Rule> = fc
-  .record({ cache: fc.option(bands, { nil: undefined }), load: fc.option(bands, { nil: undefined }), action })
-  .map(({ cache, load, action }) => ({
-    when: { ...(cache ? { cache } : {}), ...(load ? { load } : {}) },
-    action,
-  }));
+const rule = ruleOf(actionOf({ everyMs: fc.integer({ min: 0, max: 3_000 }), perMs: fc.constant(1_000) }));
 
 /** A tick (every signal, maybe missing or stale) or a fast-path sample (cache only), `dt` after the last. */
 const step = fc.record({

@@ -4,22 +4,14 @@ import fc from 'fast-check';
 import { classify } from '../../policies/bands.js';
 import type { Override, PoolDecision } from '../../policies/decision.js';
 import { poolKey } from '../../policies/decision.js';
-import type { Action, BandName, BandSpec, Config, PoolSpec, Rule } from '../../policies/types.js';
-import { BAND_NAMES, ON_MISSING } from '../../policies/types.js';
+import type { BandName, BandSpec, Config, PoolSpec, Rule } from '../../policies/types.js';
+import { ON_MISSING } from '../../policies/types.js';
 import type { Signals } from '../../core/signals.js';
 import { Driver, makeConfig } from './configs.js';
+import { actionOf, fraction, level, ruleOf } from './arbitraries.js';
 
 /** Slack the core allows floors of products that should be whole; the bounds below allow the same. */
 const WHOLE = 1e-9;
-
-/**
- * A number in [min, max] in steps of 1/1000. (`fc.double` crowds near zero, which would leave
- * every signal in `low`; steps also hit the thresholds and their hysteresis edges exactly.)
- */
-const fraction = (min: number, max: number) =>
-  fc.integer({ min: Math.round(min * 1000), max: Math.round(max * 1000) }).map((n) => n / 1000);
-const level = fraction(0, 1);
-const bands = fc.subarray([...BAND_NAMES], { minLength: 1 });
 
 const pool: fc.Arbitrary<Partial<PoolSpec>> = fc
   .record({ min: fc.integer({ min: 1, max: 200 }), spread: fc.integer({ min: 1, max: 100 }), at: level })
@@ -28,32 +20,11 @@ const pool: fc.Arbitrary<Partial<PoolSpec>> = fc
     return { min, max, base: Math.round(min + at * (max - min)) };
   });
 
-const action: fc.Arbitrary<Action> = fc.oneof(
-  fc.constant({ kind: 'hold' as const }),
-  fc.record({
-    kind: fc.constant('shrink' as const),
-    factor: fraction(0.1, 0.95),
-    everyMs: fc.integer({ min: 0, max: 20_000 }),
-  }),
-  fc.record({
-    kind: fc.constant('grow' as const),
-    rate: fraction(0.1, 1),
-    perMs: fc.integer({ min: 1_000, max: 60_000 }),
-  }),
-  fc.record({
-    kind: fc.constant('linear' as const),
-    intercept: fraction(-1, 2),
-    cache: fraction(-2, 2),
-    load: fraction(-2, 2),
-  }),
-);
-
-const rule: fc.Arbitrary<Rule> = fc
-  .record({ cache: fc.option(bands, { nil: undefined }), load: fc.option(bands, { nil: undefined }), action })
-  .map(({ cache, load, action }) => ({
-    when: { ...(cache ? { cache } : {}), ...(load ? { load } : {}) },
-    action,
-  }));
+const action = actionOf({
+  everyMs: fc.integer({ min: 0, max: 20_000 }),
+  perMs: fc.integer({ min: 1_000, max: 60_000 }),
+});
+const rule = ruleOf(action);
 
 const config: fc.Arbitrary<Config> = fc
   .record({

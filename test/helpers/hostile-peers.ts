@@ -8,6 +8,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { createGzip } from 'node:zlib';
+import { NAS_POOLS, policyYaml } from './config.js';
 
 /** What one hostile service does when asked for its stats (or its Prometheus page). */
 export const HOSTILE_BEHAVIOURS = [
@@ -85,39 +86,27 @@ export function heavyPrometheusPage(bytes: number): string {
  * heavy-Prometheus one with its load read from its page). Shrinks every 2 s while cache is high.
  */
 export function hostileFleetYaml(nasUrl: string, peers?: string): string {
-  const hostile = (peers === undefined ? [] : HOSTILE_BEHAVIOURS)
-    .map((b) => {
-      const load =
-        b === 'heavy-prometheus'
-          ? `    load:\n      prometheus:\n        url: ${peers}/${b}/metrics\n        terms:\n          - { metric: go_goroutines, limit: 200 }\n`
-          : '';
-      return `  - name: ${b}\n    url: ${peers}/${b}\n    mode: enforce\n    token: "service-token-${b}"\n${load}    pools:\n      - { name: buffers, base: 1024, min: 64, max: 8192 }\n`;
-    })
-    .join('');
-  return `apiVersion: poolpilot/v1
-policy:
-  name: hostile-e2e
-  interval: 1s
-  fastPath: 100ms
-  staleAfter: 5s
-  onMissing: hold
-  signals:
-    cache: { sources: [meminfo] }
-  bands:
-    cache: { low: 0.3, high: 0.7, tolerance: 0.02 }
-    load: { low: 0.3, high: 0.6, tolerance: 0.02 }
-  rules:
-    - when: { cache: high }
-      do: { shrink: { factor: 0.8, every: 2s } }
-    - do: hold
-services:
-  - name: nas
-    url: ${nasUrl}
-    mode: enforce
-    pools:
-      - { name: buffers, base: 1024, min: 64, max: 8192 }
-      - { name: metadata, base: 2048, min: 128, max: 16384 }
-${hostile}`;
+  const hostile = (peers === undefined ? [] : HOSTILE_BEHAVIOURS).map((b) => ({
+    name: b,
+    url: `${peers}/${b}`,
+    token: `service-token-${b}`,
+    extra:
+      b === 'heavy-prometheus'
+        ? `    load:\n      prometheus:\n        url: ${peers}/${b}/metrics\n        terms:\n          - { metric: go_goroutines, limit: 200 }\n`
+        : undefined,
+    pools: NAS_POOLS.slice(0, 1),
+  }));
+  return policyYaml({
+    name: 'hostile-e2e',
+    fastPath: '100ms',
+    onMissing: 'hold',
+    signals: { cache: ['meminfo'] },
+    shrinkEvery: '2s',
+    services: [
+      { name: 'nas', url: nasUrl, pools: NAS_POOLS.filter((p) => p.name !== 'handles') },
+      ...hostile,
+    ],
+  });
 }
 
 function validStats(service: string, pools: readonly string[]): string {

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parse as parseYaml } from 'yaml';
+import { NAS_POOLS, SEED_SIGNALS, policyYaml } from '../helpers/config.js';
 import { startTestNas } from '../helpers/test-nas.js';
 import type { TestNas } from '../helpers/test-nas.js';
 import { cliPath, fixtures, repoRoot } from '../helpers/paths.js';
@@ -72,36 +73,14 @@ export interface LiveController {
   stop(): Promise<void>;
 }
 
-function policyYaml(services: ReadonlyArray<{ name: string; url: string }>): string {
-  const blocks = services.map(
-    (s) => `  - name: ${s.name}
-    url: ${s.url}
-    mode: enforce
-    pools:
-      - { name: buffers, base: 1024, min: 64, max: 8192 }
-      - { name: handles, base: 256, min: 16, max: 4096 }
-      - { name: metadata, base: 2048, min: 128, max: 16384 }
-`,
-  );
-  return `apiVersion: poolpilot/v1
-policy:
-  name: monitoring-test
-  interval: 1s
-  fastPath: off
-  staleAfter: 5s
-  onMissing: hold
-  signals:
-    cache: { sources: [meminfo, psi, cgroup, refault], psiSaturation: 10 }
-    load: { delayLimitMs: 100 }
-  bands:
-    cache: { low: 0.3, high: 0.7, tolerance: 0.02 }
-    load: { low: 0.3, high: 0.6, tolerance: 0.02 }
-  rules:
-    - when: { cache: high }
-      do: { shrink: { factor: 0.8, every: 5s } }
-    - do: hold
-services:
-${blocks.join('')}`;
+function monitoringYaml(services: ReadonlyArray<{ name: string; url: string }>): string {
+  return policyYaml({
+    name: 'monitoring-test',
+    fastPath: 'off',
+    onMissing: 'hold',
+    signals: { ...SEED_SIGNALS, cache: ['meminfo', 'psi', 'cgroup', 'refault'] },
+    services: services.map((s) => ({ ...s, pools: NAS_POOLS })),
+  });
 }
 
 /** Starts two NAS services and `poolpilot run` steering them; resolves once it prints its URL. */
@@ -126,7 +105,7 @@ export async function startLiveController(): Promise<LiveController> {
     const config = join(dir, 'policy.yaml');
     writeFileSync(
       config,
-      policyYaml(DEMO_SERVICES.map((name, i) => ({ name, url: (services[i] as TestNas).url }))),
+      monitoringYaml(DEMO_SERVICES.map((name, i) => ({ name, url: (services[i] as TestNas).url }))),
     );
     const started = spawn(process.execPath, [cliPath, 'run', '--config', config], {
       env: {

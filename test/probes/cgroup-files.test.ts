@@ -1,7 +1,6 @@
 /** Where the cgroup is looked for: v1 and v2 detection, both v1 layouts, absolute and relative paths. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ManualClock } from '../helpers/manual-clock.js';
 import { CgroupProbe } from '../../probes/cgroup.js';
 import {
   CgroupFiles,
@@ -90,14 +89,7 @@ test('an absolute path that is not there is looked for under the root, as /proc/
 test('a cgroup that goes away is stale, then found again (as v2 this time) with fresh baselines', (t) => {
   const root = new TempCgroupRoot(t);
   root.place('real-v1-limited', 'pod');
-  const clock = new ManualClock(0);
-  const p = new CgroupProbe({
-    cgroupRoot: root.dir,
-    cgroupPath: 'pod',
-    clock,
-    monotonicMs: () => clock.now(),
-  });
-  t.after(() => p.close());
+  const { probe: p, clock } = root.probe(t, 'pod');
   assert.equal(p.collect().stale, false);
   root.remove('pod');
   const gone = p.collect();

@@ -1,6 +1,8 @@
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CgroupProbe } from '../../probes/cgroup.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { fixtures } from '../helpers/paths.js';
 
 /**
@@ -20,6 +22,22 @@ export class TempCgroupRoot {
     mkdirSync(target, { recursive: true });
     cpSync(fixtures('cgroup', fixture), target, { recursive: true });
     return target;
+  }
+
+  /**
+   * A probe of the cgroup at <root>/<path> on a ManualClock from 0 (its monotonic clock too),
+   * closed after the test.
+   */
+  probe(t: { after: (fn: () => void) => void }, path: string): { probe: CgroupProbe; clock: ManualClock } {
+    const clock = new ManualClock(0);
+    const probe = new CgroupProbe({
+      cgroupRoot: this.dir,
+      cgroupPath: path,
+      clock,
+      monotonicMs: () => clock.now(),
+    });
+    t.after(() => probe.close());
+    return { probe, clock };
   }
 
   /** Removes <root>/<path>, as when a pod goes away. */

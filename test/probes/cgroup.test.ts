@@ -72,14 +72,7 @@ test('real v1 child with a 64 MiB limit: working set / limit', () => {
 test('v1 events: failcnt increments between two real captures one second apart', (t) => {
   const root = new TempCgroupRoot(t);
   const dir = root.place('real-v1-limited', 'pod');
-  const clock = new ManualClock(0);
-  const p = new CgroupProbe({
-    cgroupRoot: root.dir,
-    cgroupPath: 'pod',
-    clock,
-    monotonicMs: () => clock.now(),
-  });
-  t.after(() => p.close());
+  const { probe: p, clock } = root.probe(t, 'pod');
   assert.deepEqual(p.sample().ok && p.last?.eventIncrements, {});
   root.place('real-v1-limited-later', 'pod');
   clock.advance(1000);
@@ -166,14 +159,7 @@ test('v2 with a limit: working set / memory.max, events, pressure from avg10 fir
 test('v2 over time: event increments and pressure from the total delta', (t) => {
   const root = new TempCgroupRoot(t);
   root.place('v2-limited', 'kubepods/pod1');
-  const clock = new ManualClock(0);
-  const p = new CgroupProbe({
-    cgroupRoot: root.dir,
-    cgroupPath: 'kubepods/pod1',
-    clock,
-    monotonicMs: () => clock.now(),
-  });
-  t.after(() => p.close());
+  const { probe: p, clock } = root.probe(t, 'kubepods/pod1');
   assert.equal(p.collect().value, 0.515625);
   root.place('v2-limited-later', 'kubepods/pod1');
   clock.advance(1000);

@@ -1,10 +1,11 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { ManualClock } from '../helpers/manual-clock.js';
 import { fetchServiceStats } from '../../probes/service-load.js';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { serveDuringSuite } from '../helpers/http-server.js';
 
 const TOKEN = 's3cret';
 const good = {
@@ -44,28 +45,16 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
   }
 }
 
-let server: Server;
-let base: string;
-
-before(async () => {
-  server = createServer(handle);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-
-after(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+const served = serveDuringSuite(handle);
 
 test('ok: the validated stats and the time they arrived, with the bearer token sent', async () => {
   const clock = new ManualClock(42);
-  const result = await fetchServiceStats(`${base}/ok/`, { token: TOKEN, timeoutMs: 2000, clock });
+  const result = await fetchServiceStats(`${served.url}/ok/`, { token: TOKEN, timeoutMs: 2000, clock });
   assert.deepEqual(result, { ok: true, stats: good, at: 42 });
 });
 
 test('401: an HTTP failure that hints at the token', async () => {
-  const result = await fetchServiceStats(`${base}/ok`, { timeoutMs: 2000 });
+  const result = await fetchServiceStats(`${served.url}/ok`, { timeoutMs: 2000 });
   assert.equal(result.ok, false);
   assert.ok(!result.ok);
   assert.equal(result.code, 'http');
@@ -77,7 +66,7 @@ test('401: an HTTP failure that hints at the token', async () => {
 });
 
 test('500: an HTTP failure with the status', async () => {
-  const result = await fetchServiceStats(`${base}/error`, { token: TOKEN, timeoutMs: 2000 });
+  const result = await fetchServiceStats(`${served.url}/error`, { token: TOKEN, timeoutMs: 2000 });
   assert.ok(!result.ok);
   assert.equal(result.code, 'http');
   assert.equal(result.status, 500);
@@ -85,7 +74,7 @@ test('500: an HTTP failure with the status', async () => {
 });
 
 test('garbage JSON: bad JSON with its position, the body not quoted', async () => {
-  const result = await fetchServiceStats(`${base}/garbage`, { timeoutMs: 2000 });
+  const result = await fetchServiceStats(`${served.url}/garbage`, { timeoutMs: 2000 });
   assert.ok(!result.ok);
   assert.equal(result.code, 'bad-json');
   assert.equal(
@@ -95,7 +84,7 @@ test('garbage JSON: bad JSON with its position, the body not quoted', async () =
 });
 
 test('an invalid document: invalid stats naming the field', async () => {
-  const result = await fetchServiceStats(`${base}/invalid`, { timeoutMs: 2000 });
+  const result = await fetchServiceStats(`${served.url}/invalid`, { timeoutMs: 2000 });
   assert.ok(!result.ok);
   assert.equal(result.code, 'invalid');
   assert.match(result.reason, /^invalid stats from .*: pools\[0\]\.capacity is required/);
@@ -114,7 +103,7 @@ test('connection refused: unreachable', async () => {
 
 test('a hanging server: timeout after timeoutMs, not later', async () => {
   const started = performance.now();
-  const result = await fetchServiceStats(`${base}/hang`, { timeoutMs: 150 });
+  const result = await fetchServiceStats(`${served.url}/hang`, { timeoutMs: 150 });
   const took = performance.now() - started;
   assert.ok(!result.ok);
   assert.equal(result.code, 'timeout');
@@ -125,7 +114,10 @@ test('a hanging server: timeout after timeoutMs, not later', async () => {
 test('the caller aborting: aborted, not a timeout', async () => {
   const controller = new AbortController();
   setTimeout(() => controller.abort(), 20);
-  const result = await fetchServiceStats(`${base}/hang`, { timeoutMs: 5000, signal: controller.signal });
+  const result = await fetchServiceStats(`${served.url}/hang`, {
+    timeoutMs: 5000,
+    signal: controller.signal,
+  });
   assert.ok(!result.ok);
   assert.equal(result.code, 'aborted');
 });

@@ -1,4 +1,4 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -8,11 +8,12 @@ import { fetchPrometheusLoad } from '../../probes/prometheus-fetch.js';
 import { PromLoadEvaluator, termName } from '../../probes/prometheus-load.js';
 import { parsePromText } from '../../probes/prometheus-text.js';
 import { fixtures } from '../helpers/paths.js';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { PromLoadSpec, PromLoadTerm } from '../../core/signal-specs.js';
 import type { PromLoadEvaluation, PromTermResult } from '../../probes/prometheus-load.js';
 import type { MetricFamily } from '../../probes/prometheus-text.js';
+import { serveDuringSuite } from '../helpers/http-server.js';
 
 const text = (name: string): string => readFileSync(fixtures('prometheus', name), 'utf8');
 
@@ -402,22 +403,10 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
   }
 }
 
-let server: Server;
-let base: string;
-
-before(async () => {
-  server = createServer(handle);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-
-after(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+const served = serveDuringSuite(handle);
 
 const spec = (path: string, terms: PromLoadTerm[] = [schedP99]): PromLoadSpec => ({
-  url: `${base}${path}`,
+  url: `${served.url}${path}`,
   terms,
 });
 
