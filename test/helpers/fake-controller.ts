@@ -5,7 +5,7 @@
  * ManualScheduler (ticks run only when the test calls them).
  */
 import { Controller } from '../../controller/controller.js';
-import type { ControllerOptions } from '../../controller/controller.js';
+import type { ControllerOptions } from '../../controller/controller-options.js';
 import type { ServiceObservation } from '../../controller/sensing.js';
 import { seedConfig } from './config.js';
 import { ManualClock } from './manual-clock.js';
