@@ -1,11 +1,13 @@
 /**
  * The embedded default of `poolpilot run`: the seed policy steering the bundled reference NAS
  * service, which runs as a child process (its own event loop, so its load is its own) over a
- * generated sample tree in a temporary folder.
+ * generated sample tree in a temporary folder, its agent routes behind a token generated for the
+ * run (in a file beside the tree, readable by its owner only, never served).
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -17,6 +19,8 @@ export interface DemoService {
   readonly url: string;
   /** The sample tree it serves. */
   readonly root: string;
+  /** The file holding the token its agent routes want. */
+  readonly tokenFile: string;
   readonly child: ChildProcess;
   stop(): Promise<void>;
 }
@@ -32,15 +36,18 @@ const NAS_MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'examples',
  * resolves once the service prints its URL. `stop()` ends it and removes the tree.
  */
 export async function startDemoService(port: number, timeoutMs = 10_000): Promise<DemoService> {
-  const root = await mkdtemp(join(tmpdir(), 'poolpilot-sample-'));
+  const dir = await mkdtemp(join(tmpdir(), 'poolpilot-sample-'));
+  const root = join(dir, 'files');
+  const tokenFile = join(dir, 'agent-token');
+  const cleanup = (): Promise<void> => rm(dir, { recursive: true, force: true });
+  await mkdir(root);
+  await writeFile(tokenFile, `${randomBytes(24).toString('hex')}\n`, { mode: 0o600 });
   await generateSampleTree(root, { files: DEMO_FILES, sizeBytes: DEMO_FILE_BYTES });
-  const child = spawn(process.execPath, [NAS_MAIN, '--root', root, '--port', String(port), '--quiet'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const cleanup = (): Promise<void> => rm(root, { recursive: true, force: true });
+  const args = [NAS_MAIN, '--root', root, '--port', String(port), '--token-file', tokenFile, '--quiet'];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     const url = await readUrl(child, timeoutMs);
-    return { url, root, child, stop: () => stopChild(child).then(cleanup) };
+    return { url, root, tokenFile, child, stop: () => stopChild(child).then(cleanup) };
   } catch (err) {
     child.kill('SIGTERM');
     await cleanup();
@@ -93,7 +100,8 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-/** The seed configuration pointed at the demo service. */
-export function withDemoTarget(config: Config, url: string): Config {
-  return { ...config, services: config.services.map((s) => ({ ...s, url })) };
+/** The seed configuration pointed at the demo service, with its token file. */
+export function withDemoTarget(config: Config, demo: Pick<DemoService, 'url' | 'tokenFile'>): Config {
+  const { url, tokenFile } = demo;
+  return { ...config, services: config.services.map((s) => ({ ...s, url, tokenFile })) };
 }

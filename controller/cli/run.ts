@@ -79,7 +79,7 @@ export async function runCommand(
       io.stderr(`poolpilot run: could not start the demo service: ${(err as Error).message}\n`);
       return 1;
     }
-    config = withDemoTarget(config, demo.url);
+    config = withDemoTarget(config, demo);
   }
 
   const apiToken = resolveApiToken(env);
