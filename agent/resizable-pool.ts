@@ -9,6 +9,8 @@ export interface PoolStats {
   readonly hits: number;
   /** Acquires that had to create an item. */
   readonly misses: number;
+  /** The memory the pool's items hold now (idle and in use), in bytes, when the pool knows it. */
+  readonly bytes?: number;
 }
 
 /**
@@ -31,6 +33,11 @@ export interface ResizablePoolOptions<T> {
   readonly create: () => T;
   /** Frees an item the pool does not keep. Errors it throws reach the caller of `release` or `resize`. */
   readonly destroy?: (item: T) => void;
+  /**
+   * The bytes one item holds: a number for items of one size, or a function of the item. With it,
+   * `stats()` reports `bytes`: the items created and not yet destroyed, idle and in use.
+   */
+  readonly sizeOf?: number | ((item: T) => number);
 }
 
 function checkCapacity(capacity: number, what: string): number {
@@ -38,6 +45,13 @@ function checkCapacity(capacity: number, what: string): number {
     throw new RangeError(`${what} must be an integer >= 0, got ${String(capacity)}`);
   }
   return capacity;
+}
+
+function checkSize(size: number, name: string): (item: unknown) => number {
+  if (!Number.isSafeInteger(size) || size < 0) {
+    throw new RangeError(`sizeOf of pool "${name}" must be an integer >= 0, got ${String(size)}`);
+  }
+  return () => size;
 }
 
 /** Calls `destroy` on every item, even when one throws; rethrows the first error afterwards. */
@@ -72,6 +86,9 @@ export class ResizablePool<T> implements Resizable {
   #inUse = 0;
   #hits = 0;
   #misses = 0;
+  readonly #sizeOf: ((item: T) => number) | undefined;
+  /** Bytes of the items created and not destroyed (0 without `sizeOf`). */
+  #bytes = 0;
 
   constructor(options: ResizablePoolOptions<T>) {
     if (typeof options.name !== 'string' || options.name.length === 0) {
@@ -81,6 +98,8 @@ export class ResizablePool<T> implements Resizable {
     this.#capacity = checkCapacity(options.capacity, `capacity of pool "${options.name}"`);
     this.#create = options.create;
     this.#destroy = options.destroy;
+    const size = options.sizeOf;
+    this.#sizeOf = typeof size === 'number' ? checkSize(size, options.name) : size;
   }
 
   /** The current capacity. */
@@ -97,6 +116,7 @@ export class ResizablePool<T> implements Resizable {
       return item;
     }
     const created = this.#create();
+    if (this.#sizeOf) this.#bytes += this.#sizeOf(created);
     this.#misses++;
     this.#inUse++;
     return created;
@@ -115,7 +135,7 @@ export class ResizablePool<T> implements Resizable {
     if (keep) {
       this.#idle.push(item);
     } else {
-      destroyAll([item], this.#destroy);
+      this.#drop([item]);
     }
   }
 
@@ -131,7 +151,7 @@ export class ResizablePool<T> implements Resizable {
     const surplus = Math.min(this.#idle.length, this.#idle.length + this.#inUse - capacity);
     if (surplus > 0) {
       // The oldest idle items (at the front) go first; the warm ones stay.
-      destroyAll(this.#idle.splice(0, surplus), this.#destroy);
+      this.#drop(this.#idle.splice(0, surplus));
     }
     return previous;
   }
@@ -145,6 +165,13 @@ export class ResizablePool<T> implements Resizable {
       idle: this.#idle.length,
       hits: this.#hits,
       misses: this.#misses,
+      ...(this.#sizeOf ? { bytes: this.#bytes } : {}),
     };
+  }
+
+  /** Destroys `items`, which the pool no longer holds, and forgets their bytes. */
+  #drop(items: readonly T[]): void {
+    if (this.#sizeOf) for (const item of items) this.#bytes -= this.#sizeOf(item);
+    destroyAll(items, this.#destroy);
   }
 }

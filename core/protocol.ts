@@ -22,6 +22,8 @@ export interface AgentPoolStats {
   readonly idle?: number;
   readonly hits?: number;
   readonly misses?: number;
+  /** The memory the pool holds now, in bytes. */
+  readonly bytes?: number;
 }
 
 /** The `workers` block of `load`: a worker pool (threads, goroutines, processes). */

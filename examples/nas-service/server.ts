@@ -137,6 +137,7 @@ export async function startNasService(options: NasServiceOptions): Promise<NasSe
     name: 'buffers',
     capacity: capacity.buffers,
     create: () => Buffer.allocUnsafe(NAS_BUFFER_BYTES),
+    sizeOf: NAS_BUFFER_BYTES,
   });
   const pools: NasPools = { buffers, handles, metadata };
   const load = new LoadMonitor({ workers: () => gauge.sample() });

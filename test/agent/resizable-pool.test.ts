@@ -156,4 +156,31 @@ describe('ResizablePool', () => {
     assert.deepEqual(destroyed, [0, 1, 2]);
     assert.deepEqual(pool.stats(), { name: 'fragile', capacity: 0, inUse: 0, idle: 0, hits: 0, misses: 3 });
   });
+
+  test('with sizeOf, bytes counts the items created and not destroyed, idle and in use', () => {
+    const sized = new ResizablePool<Buffer>({
+      name: 'sized',
+      capacity: 2,
+      create: () => Buffer.alloc(100),
+      sizeOf: (b) => b.length,
+    });
+    const a = sized.acquire();
+    const b = sized.acquire();
+    const c = sized.acquire(); // past capacity: created all the same
+    assert.equal(sized.stats().bytes, 300);
+    sized.release(a);
+    sized.release(b);
+    sized.release(c); // not kept: destroyed
+    assert.equal(sized.stats().bytes, 200);
+    sized.resize(0);
+    assert.equal(sized.stats().bytes, 0);
+    assert.equal('bytes' in makePool(1).pool.stats(), false, 'a pool without sizeOf does not guess');
+    const fixed = new ResizablePool({ name: 'fixed', capacity: 4, create: () => ({}), sizeOf: 64 });
+    fixed.acquire();
+    assert.equal(fixed.stats().bytes, 64);
+    assert.throws(
+      () => new ResizablePool({ name: 'bad', capacity: 1, create: () => 1, sizeOf: -1 }),
+      RangeError,
+    );
+  });
 });

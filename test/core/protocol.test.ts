@@ -48,7 +48,7 @@ describe('core protocol schemas', () => {
   });
 
   test('what the SDK serves is read back unchanged by the controller', () => {
-    const pool = new ResizablePool({ name: 'buffers', capacity: 4, create: () => ({}) });
+    const pool = new ResizablePool({ name: 'buffers', capacity: 4, create: () => ({}), sizeOf: 512 });
     pool.release(pool.acquire());
     const protocol = new AgentProtocol({
       service: 'nas',
@@ -62,7 +62,8 @@ describe('core protocol schemas', () => {
       },
       memory: () => ({ workingSetBytes: 10, limitBytes: 20 }),
     });
-    const served = JSON.parse(JSON.stringify(protocol.stats().body)) as unknown;
+    const served = JSON.parse(JSON.stringify(protocol.stats().body)) as { pools: { bytes?: number }[] };
+    assert.equal(served.pools[0]?.bytes, 512, 'the pool reports the bytes it holds');
     assert.deepEqual(parseAgentStats(served), { ok: true, stats: served });
   });
 

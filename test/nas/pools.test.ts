@@ -3,7 +3,11 @@ import fs, { renameSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import type { ResizeEvent } from '../../agent/protocol.js';
-import { NAS_DEFAULT_CAPACITIES, startNasService } from '../../examples/nas-service/server.js';
+import {
+  NAS_BUFFER_BYTES,
+  NAS_DEFAULT_CAPACITIES,
+  startNasService,
+} from '../../examples/nas-service/server.js';
 import type { NasService, NasServiceOptions } from '../../examples/nas-service/server.js';
 import { waitFor, waitForAsync } from '../helpers/wait.js';
 import { bearer, makeTree, openFdsUnder } from './nas-fixture.js';
@@ -27,7 +31,15 @@ async function start(options: Omit<NasServiceOptions, 'root'> = {}): Promise<Nas
 
 interface Stats {
   service: string;
-  pools: { name: string; capacity: number; inUse: number; idle: number; hits: number; misses: number }[];
+  pools: {
+    name: string;
+    capacity: number;
+    inUse: number;
+    idle: number;
+    hits: number;
+    misses: number;
+    bytes?: number;
+  }[];
   load: {
     eventLoopUtilization: number;
     eventLoopDelayP99Ms: number;
@@ -128,6 +140,8 @@ describe('agent routes', () => {
     assert.ok(body.load.workers.busy >= 0 && body.load.workers.busy <= body.load.workers.total);
     assert.ok(body.load.workers.queued >= 0);
     assert.ok(body.memory.workingSetBytes > 0);
+    // The one GET used one read buffer, now idle in the pool: 16 KiB held.
+    assert.equal(body.pools.find((p) => p.name === 'buffers')?.bytes, NAS_BUFFER_BYTES);
   });
 
   test('with a token, the agent routes need it and the files do not', async () => {
