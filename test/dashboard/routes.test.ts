@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -177,8 +177,9 @@ describe('dashboard registration', () => {
     assert.match(dashboardAssetsDir(), /controller[/\\]dashboard$/);
   });
 
-  it('answers 503 on / and keeps the API when its files cannot be read', async () => {
+  it('answers 503 on / and keeps the API when its files cannot be read', async (t) => {
     const dir = await mkdtemp(join(tmpdir(), 'poolpilot-dashboard-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
     const app = Fastify();
     await app.register(dashboardRoute, { assetsDir: join(dir, 'nowhere'), policy: () => policy });
     const missing = await app.inject({ url: '/' });

@@ -4,7 +4,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -230,8 +230,10 @@ describe('configuration errors', () => {
     ]);
   });
 
-  it('an unreadable file gives the OS reason at 1:1', async () => {
-    const missing = join(mkdtempSync(join(tmpdir(), 'poolpilot-')), 'nope.yaml');
+  it('an unreadable file gives the OS reason at 1:1', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'poolpilot-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const missing = join(dir, 'nope.yaml');
     const result = await loadConfigFile(missing);
     assert.equal(result.ok, false);
     if (result.ok) return;
