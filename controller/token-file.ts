@@ -8,6 +8,7 @@ import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'n
 import type { Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { Logger } from './logger.js';
+import { readCapped } from './state/state-file.js';
 
 /** A token file larger than this is refused, so a wrong path such as /dev/zero cannot hang startup. */
 export const MAX_TOKEN_FILE_BYTES = 4096;
@@ -49,14 +50,7 @@ export async function readLimitedAsync(path: string, limit: number): Promise<Buf
   try {
     const stats = await handle.stat();
     if (!stats.isFile()) throw notRegular(path, stats);
-    const buffer = Buffer.alloc(limit);
-    let filled = 0;
-    while (filled < limit) {
-      const { bytesRead } = await handle.read(buffer, filled, limit - filled, null);
-      if (bytesRead === 0) break;
-      filled += bytesRead;
-    }
-    return buffer.subarray(0, filled);
+    return await readCapped(handle, limit);
   } finally {
     await handle.close();
   }
