@@ -46,12 +46,9 @@ export function statsObserver(options: StatsObserverOptions = {}): ServiceObserv
     ]);
     if (!stats.ok) return { ok: false, at: clock.now(), reason: stats.reason, capacities: {} };
 
-    // Only the configured pools: a service's made-up pool names must not grow what the
-    // controller keeps (they are counted); own properties (fromEntries), as a pool may be `__proto__`.
-    const configured = new Set(service.pools.map((p) => p.name));
-    const known = stats.stats.pools.filter((pool) => configured.has(pool.name));
-    const capacities = Object.fromEntries(known.map((pool) => [pool.name, pool.capacity]));
-    const unknownPools = stats.stats.pools.length - known.length;
+    // Own properties (fromEntries), as a pool may be `__proto__`. What the controller keeps of
+    // them (the configured pools; the others counted) is the loop's `boundObservation`.
+    const capacities = Object.fromEntries(stats.stats.pools.map((pool) => [pool.name, pool.capacity]));
     const sources: [string, number][] = []; // a term may be named `constructor`
     const notes: string[] = [];
     const agentLoad = loadFromStats(stats.stats, config.policy.signals.load.delayLimitMs);
@@ -63,12 +60,7 @@ export function statsObserver(options: StatsObserverOptions = {}): ServiceObserv
       notes.push(`prometheus: ${prom.reason}`);
     }
     const values = sources.map(([, value]) => value);
-    const base = {
-      ok: true,
-      at: stats.at,
-      capacities,
-      ...(unknownPools > 0 ? { unknownPools } : {}),
-    } as const;
+    const base = { ok: true, at: stats.at, capacities } as const;
     const loadReason = notes.length > 0 ? { loadReason: notes.join('; ') } : {};
     if (values.length === 0) {
       return {
