@@ -68,9 +68,11 @@ export class ActuationTelemetry {
     };
   }
 
-  /** The breaker and retries of `service`; a service never pushed to is `closed` with 0 retries. */
+  /**
+   * The breaker and retries of `service` as of the last `sync()`; a service never pushed to is
+   * `closed` with 0 retries.
+   */
   status(service: string): ActuationStatus {
-    this.sync();
     return { breaker: this.breakers.get(service) ?? 'closed', retries: this.retries.get(service) ?? 0 };
   }
 
@@ -124,5 +126,6 @@ export function withActuation(
   doc: StatusDocument,
   telemetry: ActuationTelemetry,
 ): StatusDocument & { readonly services: readonly (ServiceStatus & ActuationStatus)[] } {
+  telemetry.sync(); // once for the document, not once per service
   return { ...doc, services: doc.services.map((s) => ({ ...s, ...telemetry.status(s.name) })) };
 }
