@@ -21,7 +21,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { generateSampleTree } from '../examples/nas-service/sample-tree.js';
 import { HostileClients } from '../test/helpers/hostile-clients.js';
-import { hostileFleetYaml, startHostilePeers } from '../test/helpers/hostile-peers.js';
+import { hostileFleetYaml } from '../test/helpers/hostile-peers.js';
+import { HostileServer } from '../test/helpers/hostile-server.js';
 import { residentMemory, startNasProcess } from '../test/helpers/processes.js';
 import { CliChild } from './lib/cli-child.js';
 import { FakeProcRoot } from './lib/fake-proc.js';
@@ -55,7 +56,8 @@ async function arm(name: 'calm' | 'hostile'): Promise<ArmResult> {
   fake.setUsed(0.1);
   await generateSampleTree(join(dir, 'files'), { files: 50, sizeBytes: 4096 });
   const nas = await startNasProcess(join(dir, 'files'));
-  const peers = name === 'hostile' ? await startHostilePeers() : undefined;
+  const peers = name === 'hostile' ? new HostileServer() : undefined;
+  await peers?.start();
   const configPath = join(dir, 'policy.yaml');
   writeFileSync(configPath, hostileFleetYaml(nas.url, peers?.url));
   const controller = new CliChild({
@@ -95,7 +97,7 @@ async function arm(name: 'calm' | 'hostile'): Promise<ArmResult> {
     clients?.close();
     await controller.stop();
     await nas.stop();
-    await peers?.close();
+    await peers?.stop();
   }
 }
 

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { fetchServiceStats, MAX_STATS_BYTES } from '../../probes/service-load.js';
 import { fetchPrometheusLoad } from '../../probes/prometheus-fetch.js';
 import { PromLoadEvaluator } from '../../probes/prometheus-load.js';
-import { HostileServer, SECRET } from './peers-hostile-server.js';
+import { HostileServer, SECRET } from '../helpers/hostile-server.js';
 
 const MiB = 1024 * 1024;
 

@@ -1,7 +1,7 @@
 /**
  * A hostile pooled service over loopback: a raw TCP server that reads one request and then
  * misbehaves as the request path says (huge bodies, gzip bombs, stalls, redirects, echoed
- * secrets). It records what it was asked and how much it managed to send, and closes every
+ * secrets, invented pool names, a heavy Prometheus page). It records what it was asked and how much it managed to send, and closes every
  * socket it opened when stopped.
  */
 import { createServer } from 'node:net';
@@ -58,6 +58,31 @@ const json = (body: string, extra: Record<string, string> = {}): Behaviour => {
 };
 
 const BOMB = gzipSync(Buffer.alloc(150 * MiB, 0x20)); // ~150 KiB that inflate to 150 MB
+
+/** The pool every behaviour that answers valid stats reports, besides any it makes up. */
+export const HOSTILE_POOL = 'buffers';
+
+/** A legal exposition of about `bytes` of tiny gauge series, plus `go_goroutines` for a load term. */
+export function heavyPrometheusPage(bytes: number): string {
+  const lines = ['# TYPE go_goroutines gauge', 'go_goroutines 10', '# TYPE tiny gauge'];
+  let size = 0;
+  for (let i = 0; size < bytes; i++) {
+    const line = `tiny{i="${i}"} ${i}`;
+    lines.push(line);
+    size += line.length + 1;
+  }
+  return `${lines.join('\n')}\n`;
+}
+const HEAVY_PAGE = heavyPrometheusPage(4 * MiB);
+
+/** Valid stats of `pools`, each at capacity 1024. */
+const statsOf = (service: string, pools: readonly string[]): string =>
+  JSON.stringify({
+    service,
+    pools: pools.map((name) => ({ name, capacity: 1024, inUse: 0, hits: 0, misses: 0 })),
+    load: { eventLoopUtilization: 0.1 },
+  });
+let invented = 0;
 
 export const behaviours: Readonly<Record<string, Behaviour>> = {
   // 80 MB of JSON-ish body, no content-length (only a byte count can stop it).
@@ -130,6 +155,20 @@ export const behaviours: Readonly<Record<string, Behaviour>> = {
   'echo-prometheus': (socket) => {
     const body = `# TYPE ${SECRET.replace('-', '_')} gauge\n${SECRET} 1\n`;
     socket.end(head('200 OK', { 'content-type': 'text/plain', 'content-length': body.length }) + body);
+  },
+  // Valid stats that name 2,000 new pools at every answer.
+  'pool-storm': (socket, seen) => {
+    const names = Array.from({ length: 2000 }, () => `invented_${invented++}`);
+    json(statsOf('pool-storm', [HOSTILE_POOL, ...names]))(socket, seen);
+  },
+  // Valid stats, and at `/heavy-prometheus/metrics` a legal page of 4 MiB of tiny series.
+  'heavy-prometheus': (socket, seen) => {
+    if (!seen.path.endsWith('/metrics'))
+      return json(statsOf('heavy-prometheus', [HOSTILE_POOL]))(socket, seen);
+    socket.write(
+      head('200 OK', { 'content-type': 'text/plain; version=0.0.4', 'content-length': HEAVY_PAGE.length }),
+    );
+    socket.end(HEAVY_PAGE);
   },
   'echo-prometheus-value': (socket) => {
     const body = `go_goroutines ${SECRET}\n`;
