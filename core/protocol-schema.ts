@@ -46,7 +46,12 @@ export const STATS_SCHEMA = {
     },
     memory: {
       type: ['object', 'null'],
-      properties: { workingSetBytes: amount, limitBytes: amount },
+      properties: {
+        workingSetBytes: amount,
+        unreclaimableBytes: amount,
+        limitBytes: amount,
+        pressure: { type: ['number', 'null'], minimum: 0, maximum: 1 },
+      },
     },
   },
 } as const;

@@ -40,10 +40,19 @@ export interface AgentLoadStats {
   readonly workers?: AgentWorkerStats;
 }
 
-/** The `memory` block of the stats document: the service's own working set and limit, in bytes. */
+/**
+ * The `memory` block of the stats document: the service's own container, read by the service
+ * from its own cgroup (v1 or v2).
+ */
 export interface AgentMemoryStats {
+  /** usage - inactive_file, as the `cgroup` cache source computes it. */
   readonly workingSetBytes?: number;
+  /** What the kernel cannot reclaim without swap: anon + shmem + unreclaimable kernel memory. */
+  readonly unreclaimableBytes?: number;
+  /** The container's memory limit; absent when unlimited. */
   readonly limitBytes?: number;
+  /** Memory PSI `some`: the share (0..1) of the last interval with a task stalled on memory. */
+  readonly pressure?: number;
 }
 
 /** The stats document, `GET /poolpilot/v1/stats`. */
