@@ -160,3 +160,46 @@ describe('memoryFromStats', () => {
     assert.equal(memoryFromStats({ memory: { workingSetBytes: 5, unreclaimableBytes: 5 } }, 10), undefined);
   });
 });
+
+describe('simulate with a cache per service', () => {
+  it("replays `cache` as an object: each service's own signal, fast-path samples included", async () => {
+    const { simulate } = await import('../../controller/simulate.js');
+    const cfg = config(['service']);
+    const trace = [
+      JSON.stringify({ t: 0, cache: { a: 0.4, b: 0.4 } }),
+      JSON.stringify({ t: 300, cache: { a: 0.9 } }),
+      JSON.stringify({ t: 1000, cache: { a: 0.9, b: 0.4 } }),
+    ];
+    const changes = [];
+    for await (const c of simulate(cfg, trace, 'trace.jsonl')) changes.push([c.t, c.service, c.to]);
+    assert.deepEqual(changes, [[300, 'a', 800]]);
+  });
+
+  it('names an unknown service in an object cache', async () => {
+    const { simulate } = await import('../../controller/simulate.js');
+    const run = async () => {
+      for await (const _ of simulate(config(['service']), ['{"t":0,"cache":{"zz":0.1}}'], 'tr.jsonl')) void _;
+    };
+    await assert.rejects(run, /tr\.jsonl:1: "cache" names unknown service "zz"/);
+  });
+});
+
+describe('configuration of the service source', () => {
+  it('accepts service alone or beside node sources', () => {
+    assert.deepEqual(config(['service']).policy.signals.cache.sources, ['service']);
+    assert.deepEqual(config(['psi', 'service']).policy.signals.cache.sources, ['psi', 'service']);
+  });
+  it('reports a misspelt source at its line and column', () => {
+    const yaml = policyYaml({
+      name: 'x',
+      signals: { cache: ['meminfo', 'servcie'] },
+      services: [{ name: 'a', url: 'http://127.0.0.1:1', pools: [{ name: 'p', base: 1, min: 1, max: 1 }] }],
+    });
+    const r = loadConfigText(yaml, 'x.yaml');
+    assert.equal(r.ok, false);
+    const [e] = r.ok ? [] : r.errors;
+    assert.equal(e?.line, 7);
+    assert.equal(e?.column, 33);
+    assert.match(e?.message ?? '', /expected meminfo, psi, cgroup, refault or service, got "servcie"/);
+  });
+});
