@@ -4,12 +4,15 @@
  * the memory block is exactly what the test says, whatever the agent SDK reads of its cgroup.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import type { AgentMemoryStats } from '../../core/protocol.js';
 import { serveLoopback } from './http-server.js';
 
 export interface HeardResize {
   readonly capacity: number;
   readonly previous: number;
+  /** `performance.now()` when the PUT's body was read. */
+  readonly at: number;
 }
 
 export interface MemoryService {
@@ -19,6 +22,8 @@ export interface MemoryService {
   memory: AgentMemoryStats | undefined;
   /** Stats requests answered so far. */
   statsRequests: number;
+  /** Called with each resize as it is applied. */
+  onResize?: ((resize: HeardResize) => void) | undefined;
   close(): Promise<void>;
 }
 
@@ -46,7 +51,9 @@ export async function startMemoryService(
         const { capacity: next } = JSON.parse(body) as { capacity: number };
         const previous = current;
         current = next;
-        svc.resizes.push({ capacity: next, previous });
+        const heard = { capacity: next, previous, at: performance.now() };
+        svc.resizes.push(heard);
+        svc.onResize?.(heard);
         send(200, { name: pool, capacity: next, previous });
       });
       return;
