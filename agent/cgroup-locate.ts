@@ -46,7 +46,7 @@ export function locateOwnCgroup(
 
   if (v1Memory !== undefined) {
     const mount = join(cgroupRoot, 'memory');
-    const dir = firstWith([join(mount, v1Memory), mount], 'memory.usage_in_bytes');
+    const dir = firstWith([under(mount, v1Memory), mount], 'memory.usage_in_bytes');
     if (dir === undefined) {
       return {
         reason: `v1 memory cgroup ${v1Memory} (from ${file}) has no memory.usage_in_bytes under ${mount}`,
@@ -62,14 +62,14 @@ export function locateOwnCgroup(
         noPressure: 'v1: no per-cgroup PSI, and the v2 cgroup is the root',
       };
     }
-    const pressureFile = join(unifiedMount, unified, 'memory.pressure');
+    const pressureFile = join(under(unifiedMount, unified), 'memory.pressure');
     return existsSync(pressureFile)
       ? { version: 1, dir, limitDirs: [dir], pressureFile }
       : { version: 1, dir, limitDirs: [dir], noPressure: `no ${pressureFile}` };
   }
 
   const path = unified ?? '/';
-  const dir = firstWith([join(unifiedMount, path), unifiedMount], 'memory.current');
+  const dir = firstWith([under(unifiedMount, path), unifiedMount], 'memory.current');
   if (dir === undefined) {
     return {
       reason:
@@ -86,6 +86,12 @@ export function locateOwnCgroup(
   return existsSync(pressureFile)
     ? { version: 2, dir, limitDirs, pressureFile }
     : { version: 2, dir, limitDirs, noPressure: `no ${pressureFile} (kernel without PSI?)` };
+}
+
+/** `mount` joined with a cgroup path, without a trailing slash (`/` is the mount itself). */
+function under(mount: string, path: string): string {
+  const dir = join(mount, path);
+  return dir.length > 1 && dir.endsWith('/') ? dir.slice(0, -1) : dir;
 }
 
 function firstWith(dirs: readonly string[], file: string): string | undefined {

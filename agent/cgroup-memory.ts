@@ -42,6 +42,8 @@ export type CgroupMemoryRead =
       readonly memory: AgentMemoryStats;
       readonly version: CgroupVersion;
       readonly dir: string;
+      /** memory.current (v2) or memory.usage_in_bytes (v1): page cache included. */
+      readonly usageBytes: number;
       readonly notes: readonly string[];
     }
   | { readonly ok: false; readonly reason: string };
@@ -165,7 +167,7 @@ export class CgroupMemoryReader {
       ...(limitBytes === null ? {} : { limitBytes }),
       ...(pressure === undefined ? {} : { pressure }),
     };
-    return { ok: true, memory, version, dir, notes };
+    return { ok: true, memory, version, dir, usageBytes: usage.value, notes };
   }
 
   /** The smallest limit of `limitDirs` (v1: memory.limit_in_bytes); `null` when all are unlimited. */
