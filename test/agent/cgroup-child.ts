@@ -4,7 +4,8 @@
  * - `stats`: only read;
  * - `alloc MIB`: keeps MIB of touched anonymous memory;
  * - `write FILE MIB`: writes FILE (page cache charged to this cgroup) and fsyncs it;
- * - `read FILE`: reads FILE twice through a 1 MiB buffer (the second pass makes its pages active).
+ * - `read FILE [PASSES]`: reads FILE PASSES times (default 2: the second pass makes its pages
+ *   active) through a 1 MiB buffer.
  */
 import { closeSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -24,7 +25,7 @@ for await (const line of createInterface({ input: process.stdin })) {
     closeSync(fd);
   }
   if (command === 'read') {
-    for (let pass = 0; pass < 2; pass++) {
+    for (let pass = 0; pass < Number(mib === '0' ? 2 : mib); pass++) {
       const fd = openSync(arg, 'r');
       while (readSync(fd, chunk, 0, chunk.length, null) > 0);
       closeSync(fd);

@@ -79,3 +79,41 @@ export function createV1MemoryCgroup(limitBytes: number): V1MemoryCgroup {
   }
   return { dir, remove };
 }
+
+/** The cgroup2 mount of a hybrid host (v1 controllers, cgroup2 beside them for PSI). */
+export const HYBRID_UNIFIED_ROOT = '/sys/fs/cgroup/unified';
+
+/** `skip` for a test that also needs a cgroup2 directory on a hybrid host (for per-cgroup PSI). */
+export const skipWithoutHybridUnified: false | string =
+  skipWithoutV1MemoryCgroup !== false
+    ? skipWithoutV1MemoryCgroup
+    : existsSync(join(HYBRID_UNIFIED_ROOT, 'memory.pressure')) || process.env.CI === 'true'
+      ? false
+      : `no cgroup2 with memory.pressure at ${HYBRID_UNIFIED_ROOT}; under CI=true this fails instead`;
+
+/** Makes `/sys/fs/cgroup/unified/poolpilot-test-<pid>-<n>` (a cgroup2 directory: PSI, no controllers). */
+export function createUnifiedCgroup(): V1MemoryCgroup {
+  const dir = join(HYBRID_UNIFIED_ROOT, `poolpilot-test-${process.pid}-${++made}`);
+  mkdirSync(dir);
+  let removed = false;
+  return {
+    dir,
+    remove: () => {
+      if (removed) return;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          for (const pid of readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n')) {
+            if (pid !== '') writeFileSync(join(HYBRID_UNIFIED_ROOT, 'cgroup.procs'), pid);
+          }
+          rmdirSync(dir);
+          removed = true;
+          return;
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+          if (attempt >= 50) throw new Error(`could not remove ${dir}: ${String(err)}`);
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+        }
+      }
+    },
+  };
+}
