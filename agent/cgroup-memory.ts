@@ -124,15 +124,16 @@ export class CgroupMemoryReader {
     return file;
   }
 
-  private readNow(): CgroupMemoryRead {
+  private readNow(again = true): CgroupMemoryRead {
     const now = this.monotonicMs();
     const where = this.locate(now);
     if (!('dir' in where)) return { ok: false, reason: where.reason };
     const { version, dir } = where;
     const usageRead = this.file(join(dir, USAGE[version])).read();
     if (usageRead.text === undefined) {
-      this.forget(); // the cgroup went away or the process moved: look again next time
-      return { ok: false, reason: usageRead.reason };
+      // The cgroup went away (the process was moved, then it was removed): look for it again, once.
+      this.forget();
+      return again ? this.readNow(false) : { ok: false, reason: usageRead.reason };
     }
     const usage = parseCountFile(usageRead.text, USAGE[version]);
     if (!usage.ok) return { ok: false, reason: `${dir}: ${usage.reason}` };

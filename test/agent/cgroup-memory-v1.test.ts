@@ -16,6 +16,7 @@ import {
   createV1MemoryCgroup,
   skipWithoutHybridUnified,
   skipWithoutV1MemoryCgroup,
+  V1_MEMORY_ROOT,
 } from '../helpers/v1-memory-cgroup.js';
 import type { CgroupMemoryRead } from '../../agent/index.js';
 
@@ -100,6 +101,29 @@ test(
           `page cache is not unreclaimable (+${cacheInUnreclaimable / MiB} MiB)`,
         );
         assert.ok((read.memory.unreclaimableBytes ?? 0) <= read.usageBytes);
+      });
+    } finally {
+      cgroup.remove();
+    }
+  },
+);
+
+test(
+  'a process moved out of its cgroup, which is then removed, reports the cgroup it is in now',
+  { skip: skipWithoutV1MemoryCgroup },
+  async () => {
+    const cgroup = createV1MemoryCgroup(128 * MiB);
+    try {
+      await withChild([cgroup.dir], async (ask) => {
+        assert.equal((await ask('stats')).dir, cgroup.dir);
+        cgroup.remove(); // moves the child to the root cgroup, then removes the directory
+        const after = await ask('stats');
+        assert.equal(
+          after.dir,
+          V1_MEMORY_ROOT,
+          'the kept-open files of the removed cgroup fail: it looks again',
+        );
+        assert.equal(after.memory.limitBytes, undefined, 'the root is unlimited');
       });
     } finally {
       cgroup.remove();
