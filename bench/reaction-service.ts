@@ -4,8 +4,8 @@
  * moment it receives the shrink PUT, against `poolpilot run` in a child process (`interval: 1s`,
  * `fastPath: 100ms`) over loopback; and the controller's CPU at rest in each arm.
  *
- * The service is test/helpers/memory-service.ts (node:http, the agent protocol, a memory block the
- * bench sets), the same in every arm. Arms:
+ * The service is a real agent (bench/lib/bench-agent.ts: fastify, the agent plugin, one pool) in
+ * this process, its `memory` block set by the bench, the same in every arm. Arms:
  * - `node`: the `meminfo` source over a fake proc root, 10 % -> 75 % used (the path of reaction.ts);
  * - `service-near`: `[meminfo, service]`, the service at 0.55 -> 0.90 of its limit (within the
  *   fast poll's margin of `high` 0.7, so its memory is read at the fast path's cadence);
@@ -27,8 +27,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { policyYaml } from '../test/helpers/config.js';
-import { startMemoryService } from '../test/helpers/memory-service.js';
-import type { HeardResize, MemoryService } from '../test/helpers/memory-service.js';
+import type { MemoryStats } from '../agent/plugin.js';
+import { BenchAgent } from './lib/bench-agent.js';
 import { CliChild } from './lib/cli-child.js';
 import { FakeProcRoot } from './lib/fake-proc.js';
 import { clockTicksPerSecond, readUsage } from './lib/proc-usage.js';
@@ -79,32 +79,28 @@ const memory = (share: number) => ({
   pressure: 0,
 });
 
-function nextResize(service: MemoryService, timeoutMs: number): Promise<HeardResize | undefined> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      service.onResize = undefined;
-      resolve(undefined);
-    }, timeoutMs);
-    service.onResize = (heard) => {
-      clearTimeout(timer);
-      service.onResize = undefined;
-      resolve(heard);
-    };
-  });
+/** The bench's side of the agent: the memory block it reports, and how often it was asked. */
+interface Reported {
+  memory: MemoryStats | undefined;
+  statsRequests: number;
 }
 
-function setCalm(arm: Arm, service: MemoryService): void {
+function setCalm(arm: Arm, service: Reported): void {
   fake.write(nodeCalm);
   service.memory = arm.calm === undefined ? undefined : memory(arm.calm);
 }
 
-function squeeze(arm: Arm, service: MemoryService): void {
+function squeeze(arm: Arm, service: Reported): void {
   if (arm.squeezed === undefined) fake.write(nodePressured);
   else service.memory = memory(arm.squeezed);
 }
 
 async function runArm(arm: Arm): Promise<void> {
-  const service = await startMemoryService('bench', 'content', base);
+  const service: Reported = { memory: undefined, statsRequests: 0 };
+  const agent = await BenchAgent.start('bench', 'content', base, () => {
+    service.statsRequests++;
+    return service.memory;
+  });
   setCalm(arm, service);
   const configPath = join(work, `${arm.name}.yaml`);
   writeFileSync(
@@ -116,24 +112,26 @@ async function runArm(arm: Arm): Promise<void> {
       staleAfter: '1m',
       onMissing: 'hold',
       signals: { cache: arm.sources, psiSaturation: 10, delayLimitMs: 100 },
-      services: [{ name: 'bench', url: service.url, pools: [{ name: 'content', base, min: 1, max: base }] }],
+      services: [{ name: 'bench', url: agent.url, pools: [{ name: 'content', base, min: 1, max: base }] }],
     }),
   );
   const env = arm.margin === undefined ? {} : { POOLPILOT_SERVICE_POLL_MARGIN: arm.margin };
   const controller = new CliChild({ cli, configPath, procRoot: fake.dir, env });
   const reactions: number[] = [];
   let timeouts = 0;
+  let notShrinks = 0;
   try {
     await controller.ready();
     for (let i = 0; i < arm.trials; i++) {
       setCalm(arm, service);
       await sleep(arm.calmMs + Math.random() * arm.jitterMs);
-      const heard = nextResize(service, 3000);
+      const heard = agent.nextResize(3000);
       squeeze(arm, service);
       const t0 = performance.now();
       const resize = await heard;
       if (resize === undefined) timeouts++;
       else reactions.push(resize.at - t0);
+      if (resize !== undefined && !(resize.event.capacity < resize.event.previous)) notShrinks++;
     }
     setCalm(arm, service);
     await sleep(2000);
@@ -153,13 +151,15 @@ async function runArm(arm: Arm): Promise<void> {
       ...rounded(s, 1),
       trials: arm.trials,
       timeouts,
+      notShrinks,
+      unexpectedResizes: agent.unexpected,
       restCpuPercent: round(((after.cpuTicks - before.cpuTicks) / hz / seconds) * 100, 2),
       restStatsPerSecond: round((service.statsRequests - statsBefore) / seconds, 1),
       pass: s.n === arm.trials && s.p99 <= GOAL_P99_MS,
     });
   } finally {
     await controller.stop();
-    await service.close();
+    await agent.stop();
   }
 }
 

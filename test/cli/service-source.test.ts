@@ -87,7 +87,10 @@ describe('the service cache source against real agents', () => {
     // b reports no memory block: it sees the node's signal (meminfo, 10 % used).
     assert.ok(Math.abs((sb?.cache.value as number) - 0.1) < 1e-3, JSON.stringify(sb?.cache));
     assert.equal(sb?.cache.sources && 'service' in (sb.cache.sources as object), false);
-    assert.equal(a.resizes.length, 0);
+    assert.deepEqual(
+      a.resizes.filter((r) => r.capacity !== 1000),
+      [],
+    );
   });
 
   it("shrinks the squeezed service's pool and holds the other's", async () => {
@@ -97,12 +100,20 @@ describe('the service cache source against real agents', () => {
       limitBytes: 200 * MiB,
       pressure: 0.01,
     };
-    assert.ok(await waitForAsync(async () => a.resizes.length > 0, 500, 20), run.output());
+    const shrank = () => a.resizes.some((r) => r.capacity < r.previous);
+    assert.ok(await waitForAsync(async () => shrank(), 500, 20), run.output());
+    // A service that missed a stats answer under load may be sent its target again (level-triggered
+    // pushes): every resize is checked, not their number.
     assert.deepEqual(
-      a.resizes.map((r) => [r.capacity, r.previous]),
+      a.resizes.filter((r) => r.capacity < r.previous).map((r) => [r.capacity, r.previous]),
       [[800, 1000]],
     );
-    assert.equal(b.resizes.length, 0);
+    const decisionsText = await (await fetch(`${run.url}/api/v1/decisions?limit=10`)).text();
+    assert.deepEqual(
+      b.resizes.filter((r) => r.capacity !== 1000),
+      [],
+      `b holds at 1000: ${decisionsText}`,
+    );
     const decisions = (await (await fetch(`${run.url}/api/v1/decisions?limit=10`)).json()) as {
       decisions: {
         service: string;
