@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { policyYaml } from '../helpers/config.js';
 import { startMemoryService } from '../helpers/memory-service.js';
@@ -17,6 +18,7 @@ import { startCli } from '../helpers/processes.js';
 import type { Started } from '../helpers/processes.js';
 import { FakeProcRoot } from '../helpers/proc-root.js';
 import { waitForAsync } from '../helpers/wait.js';
+import { requireProgram, skipWithout } from '../monitoring/live-controller.js';
 
 const MiB = 1024 * 1024;
 
@@ -131,4 +133,17 @@ describe('the service cache source against real agents', () => {
     assert.match(metrics, /^poolpilot_signal\{signal="cache",service="b"\} 0\.0999/m);
     assert.match(metrics, /^poolpilot_signal\{signal="cache"\} 0\.0999/m, 'the node-wide series stays');
   });
+
+  it(
+    'promtool finds nothing wrong with the per-service cache series',
+    { skip: skipWithout('promtool', 'prometheus') },
+    async () => {
+      const promtool = requireProgram('promtool', 'prometheus');
+      const text = await (await fetch(`${run.url}/metrics`)).text();
+      assert.match(text, /poolpilot_signal_stale\{signal="cache",service="a"\} 0/);
+      const out = spawnSync(promtool, ['check', 'metrics'], { input: text, encoding: 'utf8' });
+      const ours = `${out.stdout}${out.stderr}`.split('\n').filter((line) => /poolpilot_signal/.test(line));
+      assert.deepEqual(ours, []);
+    },
+  );
 });
