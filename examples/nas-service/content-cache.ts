@@ -97,8 +97,11 @@ export class ContentCache implements Resizable {
     this.#pool.delete(realPath);
   }
 
+  /** Sets the capacity; a shrink then compacts the slabs, so the bytes dropped leave the process. */
   resize(capacity: number): number {
-    return this.#pool.resize(capacity);
+    const previous = this.#pool.resize(capacity);
+    if (capacity < previous) this.#store.compact();
+    return previous;
   }
 
   stats(): PoolStats {

@@ -122,6 +122,14 @@ export class SlabStore {
     this.#compact();
   }
 
+  /**
+   * Compacts until the holes add up to at most two slabs, whatever share of the held bytes that
+   * is: after a shrink, so that the bytes released leave the process.
+   */
+  compact(): void {
+    this.#compact(true);
+  }
+
   /** Releases every slab (close). */
   clear(): void {
     for (const slab of [...this.#slabs]) this.#release(slab);
@@ -160,8 +168,8 @@ export class SlabStore {
   }
 
   /** Moves the files of the emptiest slabs into the current one while the holes are too many. */
-  #compact(): void {
-    for (let rounds = this.#slabs.size; rounds > 0 && this.#wasteful(); rounds--) {
+  #compact(tight = false): void {
+    for (let rounds = this.#slabs.size; rounds > 0 && this.#wasteful(tight); rounds--) {
       let emptiest: Slab | undefined;
       for (const slab of this.#slabs) {
         if (slab === this.#current) continue;
@@ -178,9 +186,9 @@ export class SlabStore {
     }
   }
 
-  #wasteful(): boolean {
+  #wasteful(tight: boolean): boolean {
     const waste = this.#held - this.#live;
-    return waste > 2 * CONTENT_SLAB_BYTES && waste > this.#held / 4;
+    return waste > 2 * CONTENT_SLAB_BYTES && (tight || waste > this.#held / 4);
   }
 
   #scheduleCollect(): void {
