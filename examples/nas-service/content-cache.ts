@@ -97,10 +97,15 @@ export class ContentCache implements Resizable {
     this.#pool.delete(realPath);
   }
 
-  /** Sets the capacity; a shrink then compacts the slabs, so the bytes dropped leave the process. */
+  /**
+   * Sets the capacity; the evictions of a shrink are followed by one tight compaction (holes of at
+   * most two slabs), so the bytes dropped leave the process.
+   */
   resize(capacity: number): number {
-    const previous = this.#pool.resize(capacity);
-    if (capacity < previous) this.#store.compact();
+    let previous = capacity;
+    this.#store.batch(() => {
+      previous = this.#pool.resize(capacity);
+    });
     return previous;
   }
 

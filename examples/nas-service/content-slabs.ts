@@ -7,6 +7,8 @@ export const CONTENT_SLAB_BYTES = 2 * 1024 * 1024;
 const WASM_PAGE = 64 * 1024;
 /** Slab bytes released since the last collection that make one worth running. */
 const COLLECT_AFTER_BYTES = CONTENT_SLAB_BYTES;
+/** Slabs emptied per turn of the event loop by the compaction after a shrink. */
+const TIGHT_SLABS_PER_TURN = 4;
 /** Least time between two collections the store asks for, in milliseconds. */
 const COLLECT_INTERVAL_MS = 1000;
 /** Delay before a collection, so that responses still sending a released slab's bytes finish. */
@@ -85,6 +87,8 @@ export class SlabStore {
   #releasedSinceCollect = 0;
   #collectTimer: NodeJS.Timeout | undefined;
   #lastCollect = -Infinity;
+  #batching = false;
+  #compactScheduled = false;
   readonly #gc: (() => void) | undefined;
 
   constructor(options: { readonly collect?: boolean } = {}) {
@@ -119,15 +123,33 @@ export class SlabStore {
     slab.live -= placement.bytes.length;
     this.#live -= placement.bytes.length;
     if (slab.files.size === 0) this.#release(slab);
-    this.#compact();
+    if (!this.#batching) this.#compact();
   }
 
   /**
-   * Compacts until the holes add up to at most two slabs, whatever share of the held bytes that
-   * is: after a shrink, so that the bytes released leave the process.
+   * Runs `frees` (many `free` calls, e.g. the evictions of a shrink) without compacting between
+   * them, then compacts once, tightly: files about to go are not moved first.
    */
-  compact(): void {
-    this.#compact(true);
+  batch(frees: () => void): void {
+    this.#batching = true;
+    try {
+      frees();
+    } finally {
+      this.#batching = false;
+    }
+    this.#compactTight();
+  }
+
+  /**
+   * Tight compaction a few slabs at a time, the rest on later turns of the event loop, so that a
+   * large shrink never stalls requests for long (moving a slab's files costs about a millisecond).
+   */
+  #compactTight(): void {
+    this.#compactScheduled = false;
+    this.#compact(true, TIGHT_SLABS_PER_TURN);
+    if (!this.#wasteful(true) || this.#compactScheduled) return;
+    this.#compactScheduled = true;
+    setImmediate(() => this.#compactTight());
   }
 
   /** Releases every slab (close). */
@@ -168,8 +190,8 @@ export class SlabStore {
   }
 
   /** Moves the files of the emptiest slabs into the current one while the holes are too many. */
-  #compact(tight = false): void {
-    for (let rounds = this.#slabs.size; rounds > 0 && this.#wasteful(tight); rounds--) {
+  #compact(tight = false, limit = this.#slabs.size): void {
+    for (let rounds = Math.min(limit, this.#slabs.size); rounds > 0 && this.#wasteful(tight); rounds--) {
       let emptiest: Slab | undefined;
       for (const slab of this.#slabs) {
         if (slab === this.#current) continue;

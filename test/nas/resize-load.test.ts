@@ -171,7 +171,11 @@ test('resizing every pool up and down, to 0 included, under concurrent requests 
   for (let i = 0; i < MEDIUM; i++)
     await (await request(`${service.url}/medium-${i}.bin`, { dispatcher })).body.dump();
   assert.ok(content.stats().idle >= MEDIUM);
-  assert.ok(content.slabs <= 2, `${content.slabs} slabs for ${content.stats().idle} small files`);
+  // Under 1 MB of files: one slab, plus at most two slabs of holes once a shrink's compaction is done.
+  assert.ok(
+    await waitFor(() => content.slabs <= 3),
+    `${content.slabs} slabs for ${content.stats().idle} small files`,
+  );
   content.resize(0);
   assert.deepEqual([content.stats().idle, content.stats().bytes, content.slabs], [0, 0, 0]);
   service.pools.handles.resize(64);
