@@ -55,19 +55,25 @@ function allocateSlab(bytes: number): Buffer {
   }
 }
 
+/** The collector once looked for (null: not yet). */
+let exposedGc: (() => void) | undefined | null = null;
+
 /**
  * A full garbage collection without `--expose-gc` on the command line: the flag set at run time
  * exposes `gc` in contexts made afterwards. Undefined where that fails (memory is then given back
  * at V8's next major collection).
  */
 function collector(): (() => void) | undefined {
+  if (exposedGc !== null) return exposedGc;
+  exposedGc = undefined;
   try {
     setFlagsFromString('--expose-gc');
     const gc: unknown = runInNewContext('gc');
-    return typeof gc === 'function' ? (gc as () => void) : undefined;
+    if (typeof gc === 'function') exposedGc = gc as () => void;
   } catch {
-    return undefined;
+    // no collection on demand here
   }
+  return exposedGc;
 }
 
 /**
