@@ -75,7 +75,7 @@ export async function runCommand(
   let demo: DemoService | undefined;
   if (options.config === undefined) {
     try {
-      demo = await startDemoService(options.demoPort);
+      demo = await startDemoService(options.demoPort, { cgroupRoot: options.cgroupRoot });
     } catch (err) {
       io.stderr(`poolpilot run: could not start the demo service: ${(err as Error).message}\n`);
       return 1;
@@ -163,6 +163,11 @@ export async function runCommand(
   );
   if (demo) {
     io.stdout(`demo service at ${demo.url} — put load on it with: npm run load\n`);
+    io.stdout(
+      'path' in demo.cgroup
+        ? `its memory cgroup: ${demo.cgroup.path} (limit ${demo.cgroup.limitBytes >> 20} MiB) — squeeze it with: npm run squeeze\n`
+        : `it runs without a memory cgroup (${demo.cgroup.reason}), so npm run squeeze cannot squeeze it\n`,
+    );
     if (logOutput.file !== undefined) io.stdout(`JSON log: ${logOutput.file}\n`);
   }
   controller.start();
