@@ -11,6 +11,10 @@
 export const CACHE_SOURCES = ['meminfo', 'psi', 'cgroup', 'refault', 'service'] as const;
 export type CacheSource = (typeof CACHE_SOURCES)[number];
 
+/** What the `cgroup` source measures against the limit. */
+export const CGROUP_READINGS = ['workingSet', 'unreclaimable'] as const;
+export type CgroupReading = (typeof CGROUP_READINGS)[number];
+
 /** The sources the controller reads on the node (all but `service`). */
 export type NodeCacheSource = Exclude<CacheSource, 'service'>;
 
@@ -30,6 +34,12 @@ export interface CacheSignalSpec {
    * to the cgroup root (POOLPILOT_CGROUP_ROOT). Undefined: the root itself.
    */
   readonly cgroupPath?: string;
+  /**
+   * What the `cgroup` source sets against the limit: the working set (usage - inactive_file, the
+   * default) or the unreclaimable memory (anon + shmem + unreclaimable kernel memory), which suits
+   * a file server whose cgroup is always full of active page cache.
+   */
+  readonly cgroupReading?: CgroupReading;
   /** Refaulted file pages per second that count as full pressure (1.0). */
   readonly refaultSaturation: number;
 }

@@ -140,7 +140,7 @@ function makeSource(name: NodeCacheSource, options: CacheSignalProbeOptions, clo
     case 'psi':
       return new PsiProbe({ procRoot, saturation: spec.psiSaturation, ...timing });
     case 'cgroup':
-      return new CgroupProbe({ ...cgroup, ...timing });
+      return new CgroupProbe({ ...cgroup, ...timing, reading: spec.cgroupReading ?? 'workingSet' });
     case 'refault':
       return new RefaultProbe({ procRoot, saturation: spec.refaultSaturation, ...cgroup, ...timing });
   }
