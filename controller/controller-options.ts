@@ -10,6 +10,7 @@ import type { MemorySampler } from './memory-sampler.js';
 import type { Scheduler } from './scheduler.js';
 import type { CacheSampler, ServiceObserver } from './sensing.js';
 import type { DecisionJournal } from './state/decision-journal.js';
+import type { TraceRecorder } from './trace-recorder.js';
 import type { ControllerState, StateStore } from './state/state-store.js';
 
 export interface ControllerOptions {
@@ -40,6 +41,10 @@ export interface ControllerOptions {
   readonly store?: StateStore;
   /** Where settled decisions are appended; none: kept in memory only. */
   readonly journal?: DecisionJournal;
+  /** Where every tick and fast-path sample is recorded (`trace.jsonl`); none: not recorded. */
+  readonly trace?: TraceRecorder;
+  /** The state directory the recording is in, for `GET /api/v1/trace`. */
+  readonly traceDir?: string;
   /** What the store restored at start. */
   readonly restored?: ControllerState;
   /** Decisions read back from the journal at start, newest first. */

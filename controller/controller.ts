@@ -69,7 +69,7 @@ export class Controller implements ControllerApi {
       new EventHub({ onListenerError: (err) => logger.error({ err }, 'an event listener failed') });
     const { cache, observe, journal, restoredDecisions } = options;
     const { pusher, clock, log, telemetry, events } = this;
-    const records = { log, events, journal, restoredDecisions };
+    const records = { log, events, journal, restoredDecisions, trace: options.trace };
     this.wired = wireLoop({ config, cache, observe, pusher, clock, telemetry, logger, restored, ...records });
     this.loop = this.wired.loop;
     this.telemetry.paused(this.wired.pause.paused); // a restored pause shows at once
@@ -167,7 +167,8 @@ export class Controller implements ControllerApi {
     await this.pusher.close();
     this.stopProcessMetrics();
     this.persist();
-    await Promise.all([this.options.store?.flush(), this.options.journal?.close()]);
+    const { store, journal, trace } = this.options;
+    await Promise.all([store?.flush(), journal?.close(), trace?.close()]);
   }
 
   isReady(): boolean {
@@ -176,6 +177,14 @@ export class Controller implements ControllerApi {
 
   status(): StatusDocument {
     return withActuation(buildStatus(this.loop.snapshot(), this.reloader.policy), this.actuation);
+  }
+
+  /** The recording's files, for `GET /api/v1/trace`; undefined without a state directory. */
+  recording(): { readonly dir: string; flush(): Promise<unknown> } | undefined {
+    const { trace, traceDir } = this.options;
+    return trace === undefined || traceDir === undefined
+      ? undefined
+      : { dir: traceDir, flush: () => trace.flush() };
   }
 
   decisions(limit: number): readonly DecisionRecord[] {

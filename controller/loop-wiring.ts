@@ -20,6 +20,7 @@ import { PauseState } from './pause-state.js';
 import { PushReconciler } from './push-reconciler.js';
 import type { CacheSampler, ServiceObserver } from './sensing.js';
 import { ServiceViews } from './service-views.js';
+import type { TraceSink } from './trace-recorder.js';
 
 export interface LoopWiring {
   readonly config: Config;
@@ -38,6 +39,8 @@ export interface LoopWiring {
   readonly logger: Logger;
   /** What the state directory restored, if anything. */
   readonly restored?: SavedState | undefined;
+  /** Where every tick and fast-path sample is recorded; none: not recorded. */
+  readonly trace?: TraceSink | undefined;
 }
 
 /** A loop and the two owners the API writes to. */
@@ -76,6 +79,7 @@ export function wireLoop(w: LoopWiring): WiredLoop {
   const pushes = new PushReconciler({ pusher: w.pusher, recorder, telemetry, logger, onApplied });
   const loop = new ControlLoop({
     ...(restored ? { initialState: restored.decisionState } : {}),
+    ...(w.trace ? { trace: w.trace } : {}),
     ...{ config: w.config, cache: w.cache, observe: w.observe, clock: w.clock },
     ...{ views, overrides, pause, recorder, pushes, telemetry },
   });

@@ -24,6 +24,7 @@ import type { PushReconciler } from './push-reconciler.js';
 import { untilAborted } from './scheduler.js';
 import type { CacheSampler, ServiceObservation, ServiceObserver } from './sensing.js';
 import type { ServiceViews } from './service-views.js';
+import type { TraceSink } from './trace-recorder.js';
 
 export interface ControlLoopDeps {
   readonly config: Config;
@@ -40,6 +41,8 @@ export interface ControlLoopDeps {
   readonly telemetry: LoopTelemetry;
   /** Restored state (from the state directory), instead of every pool at base. */
   readonly initialState?: DecisionState;
+  /** Told what every tick and fast-path sample decides on (the recording); none: not recorded. */
+  readonly trace?: TraceSink | undefined;
 }
 
 export class ControlLoop {
@@ -125,6 +128,7 @@ export class ControlLoop {
     const perService = usesServiceCache(config.policy.signals.cache) ? { serviceCache } : {};
     this.sensed(cache ? { cache, load, ...perService } : { load, ...perService });
     const overrides = this.deps.overrides.all();
+    this.deps.trace?.tick(config, this.signals, now);
     const out = decide({ state: this.state, signals: this.signals, config, now, overrides });
     this.state = out.state;
     this.reconcile(out.decisions, now);
@@ -172,6 +176,7 @@ export class ControlLoop {
   private fastDecide(): Promise<boolean> {
     const now = this.deps.clock.now();
     const overrides = this.deps.overrides.all();
+    this.deps.trace?.sample(this.configValue, this.signals, now);
     const out = fastPath({
       state: this.state,
       signals: this.signals,

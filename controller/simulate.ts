@@ -12,7 +12,7 @@ import { fastPath } from '../policies/fast-path.js';
 import type { Config } from '../policies/types.js';
 import type { Reading, Signals } from '../core/signals.js';
 
-const TRACE_KEYS: readonly string[] = ['t', 'cache', 'load'];
+const TRACE_KEYS: readonly string[] = ['t', 'at', 'cache', 'load'];
 
 /** A trace line that cannot be replayed; `message` is `FILE:LINE: detail`. */
 export class TraceError extends Error {
@@ -31,6 +31,11 @@ export class TraceError extends Error {
 /** One tick of a trace: signal values at time `t` (ms); a signal absent here is missing. */
 export interface TraceTick {
   readonly t: number;
+  /**
+   * When the live loop decided, in ms from the start, where it differs from `t` (a recording:
+   * see controller/trace-recorder.ts); the replay decides at it. `t` places the line.
+   */
+  readonly at?: number;
   readonly cache?: number;
   /**
    * The cache per service name (a trace's `cache` as an object, `service` cache source): the
@@ -119,7 +124,7 @@ export function parseTraceLine(
   lineNo: number,
   file: string,
   services: readonly string[],
-): TraceTick | null {
+): TraceTick | TraceHeader | null {
   const fail = (detail: string, cause?: unknown): never => {
     throw new TraceError(file, lineNo, detail, cause === undefined ? undefined : { cause });
   };
@@ -132,6 +137,7 @@ export function parseTraceLine(
     return fail(`invalid JSON: ${errorText(err)}`, err);
   }
   if (!isRecord(raw)) return fail(`a trace line must be a JSON object, got ${describe(raw)}`);
+  if ('start' in raw || 'note' in raw) return headerLine(raw, fail);
   for (const key of Object.keys(raw)) {
     if (!TRACE_KEYS.includes(key)) return fail(`unknown key "${key}" (expected t, cache, load)`);
   }
@@ -140,12 +146,35 @@ export function parseTraceLine(
   if (typeof t !== 'number') return fail(`"t" must be a number of milliseconds, got ${describe(t)}`);
   if (!Number.isFinite(t)) return fail(`"t" must be a finite number of milliseconds, got ${t}`);
   if (t < 0) return fail(`"t" must not be negative, got ${t}`);
+  const at = raw['at'];
+  if (at !== undefined && (typeof at !== 'number' || !Number.isFinite(at) || at < 0)) {
+    return fail(`"at" must be a non-negative number of milliseconds, got ${describe(at)}`);
+  }
+  const times = at === undefined ? { t } : { t, at };
   const load = parseLoad(raw['load'], services, fail);
   if (isRecord(raw['cache'])) {
-    return { t, serviceCache: parsePerService(raw['cache'], 'cache', services, fail), load };
+    return { ...times, serviceCache: parsePerService(raw['cache'], 'cache', services, fail), load };
   }
   const cache = level(raw['cache'], 'cache', fail);
-  return cache === undefined ? { t, load } : { t, cache, load };
+  return cache === undefined ? { ...times, load } : { ...times, cache, load };
+}
+
+/** A recording's header: `{"start": ISO}` opens a recording, `{"note": text}` remarks on it. */
+export interface TraceHeader {
+  readonly start?: string;
+  readonly note?: string;
+}
+
+function headerLine(raw: Record<string, unknown>, fail: (detail: string) => never): TraceHeader {
+  const keys = Object.keys(raw);
+  if (keys.length !== 1) return fail(`a "start" or "note" line has no other key, got ${keys.join(', ')}`);
+  const [key] = keys as [string];
+  const value = raw[key];
+  if (typeof value !== 'string') return fail(`"${key}" must be a string, got ${describe(value)}`);
+  if (key === 'start' && Number.isNaN(Date.parse(value))) {
+    return fail(`"start" must be an ISO time, got ${JSON.stringify(value)}`);
+  }
+  return key === 'start' ? { start: value } : { note: value };
 }
 
 /** The signals of one tick: every reading fresh (read at `t`), absent ones missing. */
@@ -178,9 +207,9 @@ interface Replay {
  * seen no service yet). Pushes are assumed to succeed at once.
  */
 function replayLine(config: Config, replay: Replay, tick: TraceTick): readonly PoolDecision[] {
-  const now = tick.t;
-  if (now % config.policy.intervalMs === 0) {
-    replay.signals = tickSignals(tick);
+  const now = tick.at ?? tick.t;
+  if (tick.t % config.policy.intervalMs === 0) {
+    replay.signals = tickSignals(tick.at === undefined ? tick : { ...tick, t: now });
     const out = decide({ state: replay.state, signals: replay.signals, config, now });
     replay.state = out.state;
     return out.decisions.filter((d) => d.to !== d.from);
@@ -197,6 +226,16 @@ function replayLine(config: Config, replay: Replay, tick: TraceTick): readonly P
   return out.shrinks;
 }
 
+export interface SimulateOptions {
+  /**
+   * Told where live and replay may legitimately differ (`FILE:LINE: note`): a recording's note, or
+   * a second `start` line (the controller restarted and went on from its saved state).
+   */
+  readonly onNote?: (note: string) => void;
+  /** Told the `t` of every tick and sample replayed, before its changes. */
+  readonly onLine?: (t: number) => void;
+}
+
 /**
  * Replay `lines` (a trace, one JSON object per line) through `decide()` and the fast path, and
  * yield one change per pool whose capacity moved, in line order then configuration order. Throws
@@ -207,19 +246,36 @@ export async function* simulate(
   config: Config,
   lines: AsyncIterable<string> | Iterable<string>,
   file: string,
+  options: SimulateOptions = {},
 ): AsyncGenerator<SimChange, void, undefined> {
+  const onNote = options.onNote ?? ((): void => undefined);
   const services = config.services.map((s) => s.name);
   const replay: Replay = { state: emptyState, signals: undefined };
   let lineNo = 0;
   let lastT: number | undefined;
+  let started = false;
   for await (const line of lines) {
     lineNo += 1;
     const tick = parseTraceLine(line, lineNo, file, services);
     if (tick === null) continue;
+    if (!('t' in tick)) {
+      if (tick.note !== undefined) onNote(`${file}:${lineNo}: ${tick.note}`);
+      else if (started || lastT !== undefined) {
+        onNote(
+          `${file}:${lineNo}: the controller restarted here (a new recording starts at ${tick.start}): ` +
+            'live, it went on from the state it saved; the replay goes on from its own, so changes may differ',
+        );
+        lastT = undefined;
+        replay.signals = undefined;
+      }
+      started = true;
+      continue;
+    }
     if (lastT !== undefined && tick.t < lastT) {
       throw new TraceError(file, lineNo, `"t" goes backwards: ${tick.t} after ${lastT}`);
     }
     lastT = tick.t;
+    options.onLine?.(tick.t);
     for (const d of replayLine(config, replay, tick)) {
       const { service, pool, from, to, action, rule, reason } = d;
       yield { t: tick.t, service, pool, from, to, action, rule, reason };

@@ -29,6 +29,8 @@ export interface ControllerApi {
   status(): StatusDocument;
   /** Newest first. */
   decisions(limit: number): readonly DecisionRecord[];
+  /** Where the recording is (`trace.jsonl`), and how to flush it; undefined when not recorded. */
+  recording?(): { readonly dir: string; flush(): Promise<unknown> } | undefined;
   readonly registry: Registry;
   /** The policy in force; it changes on reload. */
   policyInForce(): Policy;

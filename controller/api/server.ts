@@ -15,6 +15,7 @@ import type { ConnectionOptions } from './connections.js';
 import type { ControllerApi } from './controller-api.js';
 import { dashboardRoute } from './dashboard.js';
 import { decisionsRoute } from './decisions.js';
+import { traceRoute } from './trace.js';
 import {
   clientErrorHandler,
   frameworkErrors,
@@ -112,6 +113,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(metricsRoute, opts);
   await app.register(statusRoute, opts);
   await app.register(decisionsRoute, opts);
+  await app.register(traceRoute, opts);
   await app.register(mutationRoutes, {
     controller: options.controller,
     clock,

@@ -125,6 +125,8 @@ export async function runCommand(
       ? {
           store: state.store,
           journal: state.journal,
+          trace: state.trace,
+          traceDir: options.stateDir,
           restoredDecisions: state.restoredDecisions,
           ...(state.restored ? { restored: state.restored } : {}),
         }

@@ -19,7 +19,9 @@ The trace is JSON lines, one tick each, in time order:
   {"t": 0, "cache": 0.25, "load": 0.4}        t in ms; load a number or {"<service>": number}
 A signal left out (or null) is missing at that tick. Blank lines are skipped. A line whose t is
 not a multiple of the policy's interval is a fast-path sample: only its cache counts, and only
-the shrinks it makes due are taken, as the live fast path does.
+the shrinks it makes due are taken, as the live fast path does. A recording (trace.jsonl of
+POOLPILOT_STATE_DIR) replays as recorded: its {"start"} line opens it, "at" is when the live loop
+decided, and where live and replay may differ (a restart) a note goes to stderr.
 Exit 0 when the whole trace ran, 1 on a bad config or trace line (FILE:LINE: message), 2 on usage.`;
 
 function errorText(err: unknown): string {
@@ -27,7 +29,7 @@ function errorText(err: unknown): string {
 }
 
 /** The lines of a file, read through a stream: constant memory whatever the file's size. */
-async function* fileLines(file: string): AsyncGenerator<string, void, undefined> {
+export async function* fileLines(file: string): AsyncGenerator<string, void, undefined> {
   const handle = await open(file, 'r');
   const input = handle.createReadStream({ encoding: 'utf8' }); // closes the handle when done
   const reader = createInterface({ input, crlfDelay: Infinity });
@@ -88,7 +90,8 @@ export async function simulateCommand(args: readonly string[], io: CommandIo = p
     return 1;
   }
   try {
-    for await (const change of simulate(loaded.config, fileLines(parsed.trace), parsed.trace)) {
+    const onNote = (note: string): void => io.stderr(`note: ${note}\n`);
+    for await (const change of simulate(loaded.config, fileLines(parsed.trace), parsed.trace, { onNote })) {
       io.stdout(`${JSON.stringify(change)}\n`);
     }
   } catch (err) {

@@ -7,10 +7,13 @@ import { DecisionJournal } from '../state/decision-journal.js';
 import type { DecisionRecord } from '../decision-log.js';
 import { StateStore } from '../state/state-store.js';
 import type { ControllerState } from '../state/state-store.js';
+import { TRACE_BASE, TraceRecorder } from '../trace-recorder.js';
 
 export interface OpenedState {
   readonly store: StateStore;
   readonly journal: DecisionJournal;
+  /** Every tick and fast-path sample, to `trace.jsonl`. */
+  readonly trace: TraceRecorder;
   readonly restored?: ControllerState;
   readonly restoredDecisions: readonly DecisionRecord[];
 }
@@ -42,5 +45,6 @@ export async function openState(dir: string, logger: Logger): Promise<OpenedStat
       break;
   }
   const read = await journal.readRecent(RESTORED_DECISIONS);
-  return { store, journal, ...(restored ? { restored } : {}), restoredDecisions: read.records };
+  const trace = new TraceRecorder({ journal: new DecisionJournal({ dir, logger, base: TRACE_BASE }) });
+  return { store, journal, trace, ...(restored ? { restored } : {}), restoredDecisions: read.records };
 }

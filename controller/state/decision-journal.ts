@@ -14,8 +14,9 @@ import type { Clock } from '../../core/clock.js';
 import type { DecisionRecord } from '../decision-log.js';
 import { errorText, syncDirectory } from './atomic-file.js';
 import {
-  ACTIVE_JOURNAL,
+  DECISIONS_BASE,
   MAX_JOURNAL_READ_BYTES,
+  activeName,
   deleteOldest,
   listRotated,
   openForAppend,
@@ -39,6 +40,8 @@ export class DecisionJournal {
   /** The active file, `<dir>/decisions.jsonl`. */
   readonly path: string;
   private readonly dir: string;
+  /** The files' base name: `decisions` (or `trace` for the recording). */
+  private readonly base: string;
   private readonly maxFileBytes: number;
   private readonly maxTotalBytes: number;
   private readonly clock: Clock;
@@ -60,7 +63,8 @@ export class DecisionJournal {
 
   constructor(private readonly options: DecisionJournalOptions) {
     this.dir = options.dir;
-    this.path = join(options.dir, ACTIVE_JOURNAL);
+    this.base = options.base ?? DECISIONS_BASE;
+    this.path = join(options.dir, activeName(this.base));
     this.maxFileBytes = options.maxFileBytes ?? 8 * MIB;
     this.maxTotalBytes = options.maxTotalBytes ?? 64 * MIB;
     this.queue = new LineQueue(options.maxQueuedBytes ?? 4 * MIB);
@@ -76,15 +80,20 @@ export class DecisionJournal {
 
   /** Queues one record as a JSON line. Never throws; call it when the record's outcome is final. */
   append(record: DecisionRecord): void {
+    this.appendValue(record, { decision: record.id });
+  }
+
+  /** Queues any JSON value as one line (the trace recording's lines). Never throws, never waits. */
+  appendValue(value: unknown, context: object = {}): void {
     if (this.closed) {
       this.counts.dropped++;
       return;
     }
     let line: string;
     try {
-      line = `${JSON.stringify(record)}\n`;
+      line = `${JSON.stringify(value)}\n`;
     } catch (err) {
-      this.fail(err, 'cannot serialise a decision', { decision: record.id });
+      this.fail(err, 'cannot serialise a journal line', context);
       this.counts.dropped++;
       return;
     }
@@ -191,7 +200,7 @@ export class DecisionJournal {
       await mkdir(this.dir, { recursive: true });
       await this.sweepOnce();
       if (this.nextSeq === undefined) {
-        this.nextSeq = ((await listRotated(this.dir)).at(-1)?.seq ?? 0) + 1;
+        this.nextSeq = ((await listRotated(this.dir, this.base)).at(-1)?.seq ?? 0) + 1;
         await this.enforceBound();
       }
       const { handle, size, tornTail } = await this.openActiveFile();
@@ -222,7 +231,7 @@ export class DecisionJournal {
 
   /** Once per journal: journal names that are not regular files are moved aside, with a warning. */
   private sweepOnce(): Promise<void> {
-    this.swept ??= sweepJournalFiles(this.dir, this.clock.now()).then((found) => {
+    this.swept ??= sweepJournalFiles(this.dir, this.clock.now(), this.base).then((found) => {
       for (const f of found) {
         if (f.movedTo !== undefined) this.refused(f.path, f.reason, f.movedTo);
         else this.fail(f.error, `refused the journal file ${f.path} (${f.reason}), and cannot move it aside`);
@@ -264,7 +273,7 @@ export class DecisionJournal {
     await this.closeStream();
     const seq = this.nextSeq ?? 1;
     try {
-      await rename(this.path, join(this.dir, rotatedName(seq)));
+      await rename(this.path, join(this.dir, rotatedName(seq, this.base)));
     } catch (err) {
       this.fail(err, 'cannot rotate the journal');
       return false;
@@ -280,7 +289,11 @@ export class DecisionJournal {
 
   /** Deletes the oldest rotated files until they leave room for a full active file. Never throws. */
   private async enforceBound(): Promise<void> {
-    const { deleted, failures } = await deleteOldest(this.dir, this.maxTotalBytes - this.maxFileBytes);
+    const { deleted, failures } = await deleteOldest(
+      this.dir,
+      this.maxTotalBytes - this.maxFileBytes,
+      this.base,
+    );
     this.counts.deletedFiles += deleted;
     for (const f of failures) this.fail(f.error, `cannot delete the old journal file ${f.name}`);
   }

@@ -23,15 +23,29 @@ import {
 
 /** The file being appended to. */
 export const ACTIVE_JOURNAL = 'decisions.jsonl';
-const ROTATED = /^decisions-(\d+)\.jsonl$/;
+/** The base name of the decision journal's files; the trace recording's is `trace`. */
+export const DECISIONS_BASE = 'decisions';
+
+/** The active file of the journal named `base` (`<base>.jsonl`). */
+export function activeName(base: string = DECISIONS_BASE): string {
+  return `${base}.jsonl`;
+}
+
+function rotatedPattern(base: string): RegExp {
+  return new RegExp(`^${base.replace(/[^a-z0-9]/gi, '\\$&')}-(\\d+)\\.jsonl$`);
+}
 
 /** The name a rotation gives the active file. */
-export function rotatedName(seq: number): string {
-  return `decisions-${seq}.jsonl`;
+export function rotatedName(seq: number, base: string = DECISIONS_BASE): string {
+  return `${base}-${seq}.jsonl`;
 }
 
 /** The rotated files in `dir`, oldest first; none when the directory cannot be read. */
-export async function listRotated(dir: string): Promise<Array<{ name: string; seq: number }>> {
+export async function listRotated(
+  dir: string,
+  base: string = DECISIONS_BASE,
+): Promise<Array<{ name: string; seq: number }>> {
+  const ROTATED = rotatedPattern(base);
   let names: string[];
   try {
     names = await readdir(dir);
@@ -106,8 +120,9 @@ export function parseJournalText(
 export async function deleteOldest(
   dir: string,
   keepBytes: number,
+  base: string = DECISIONS_BASE,
 ): Promise<{ deleted: number; failures: Array<{ name: string; error: unknown }> }> {
-  const rotated = await listRotated(dir);
+  const rotated = await listRotated(dir, base);
   const sizes: number[] = [];
   for (const f of rotated)
     sizes.push(
@@ -246,7 +261,12 @@ export interface SweptFile {
  * Moves aside (`<name>.refused-<time>`) every journal name in `dir` that is not a regular file: a
  * symlink (to anywhere), a directory, a FIFO... Never throws; returns what it found.
  */
-export async function sweepJournalFiles(dir: string, now: number): Promise<SweptFile[]> {
+export async function sweepJournalFiles(
+  dir: string,
+  now: number,
+  base: string = DECISIONS_BASE,
+): Promise<SweptFile[]> {
+  const ROTATED = rotatedPattern(base);
   let entries: Dirent[];
   try {
     entries = await readdir(dir, { withFileTypes: true });
@@ -255,7 +275,7 @@ export async function sweepJournalFiles(dir: string, now: number): Promise<Swept
   }
   const swept: SweptFile[] = [];
   for (const entry of entries) {
-    if (entry.name !== ACTIVE_JOURNAL && !ROTATED.test(entry.name)) continue;
+    if (entry.name !== activeName(base) && !ROTATED.test(entry.name)) continue;
     const kind = refusedKind(entry);
     if (kind === undefined) continue;
     const path = join(dir, entry.name);

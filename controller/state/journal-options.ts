@@ -9,6 +9,8 @@ export const WARN_EVERY_MS = 60_000;
 export interface DecisionJournalOptions {
   /** The state directory (`POOLPILOT_STATE_DIR`); created on the first write when missing. */
   readonly dir: string;
+  /** The files' base name: `<base>.jsonl`, rotated to `<base>-<n>.jsonl` (default `decisions`). */
+  readonly base?: string;
   /** Rotate the active file before it would pass this size (default 8 MiB). */
   readonly maxFileBytes?: number;
   /** Delete the oldest rotated files to keep all files under this (default 64 MiB). */

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { AgentMemoryStats } from '../../core/protocol.js';
+import type { AgentLoadStats, AgentMemoryStats } from '../../core/protocol.js';
 import { serveLoopback } from './http-server.js';
 
 export interface HeardResize {
@@ -20,6 +20,8 @@ export interface MemoryService {
   readonly resizes: HeardResize[];
   /** The `memory` block of the next stats answers; undefined: none. */
   memory: AgentMemoryStats | undefined;
+  /** The `load` block of the next stats answers; undefined: none. */
+  load: AgentLoadStats | undefined;
   /** Stats requests answered so far. */
   statsRequests: number;
   /** Called with each resize as it is applied. */
@@ -41,7 +43,8 @@ export async function startMemoryService(
     if (req.method === 'GET' && req.url === '/poolpilot/v1/stats') {
       svc.statsRequests++;
       const memory = svc.memory === undefined ? {} : { memory: svc.memory };
-      send(200, { service, pools: [{ name: pool, capacity: current }], ...memory });
+      const load = svc.load === undefined ? {} : { load: svc.load };
+      send(200, { service, pools: [{ name: pool, capacity: current }], ...memory, ...load });
       return;
     }
     if (req.method === 'PUT' && req.url === `/poolpilot/v1/pools/${pool}`) {
@@ -65,6 +68,7 @@ export async function startMemoryService(
     url: server.url,
     resizes: [],
     memory: undefined,
+    load: undefined,
     statsRequests: 0,
     close: () => server.close(),
   };
