@@ -1,6 +1,7 @@
 /**
- * The `poolpilot` command's dispatch to run, validate and simulate (README "Commands").
+ * The `poolpilot` command's dispatch to run, validate, simulate and compare (README "Commands").
  */
+import { compareCommand } from './compare.js';
 import { simulateCommand } from './simulate.js';
 import type { CommandIo } from './io.js';
 import { processIo } from './io.js';
@@ -17,6 +18,8 @@ export async function main(argv: readonly string[], io: CommandIo = processIo): 
       return validateCommand([...rest], io);
     case 'simulate':
       return simulateCommand([...rest], io);
+    case 'compare':
+      return compareCommand([...rest], io);
     case '--help':
     case '-h':
     case 'help':

@@ -6,6 +6,7 @@ Commands:
   run [--config FILE]                      run the controller until SIGTERM/SIGINT
   validate FILE                            check a configuration file
   simulate --config FILE --trace FILE      replay a trace through the decision code
+  compare --config A --config B --trace F  replay one trace through several configurations
 
 Run 'poolpilot <command> --help' for a command's options.`,
   run: `Usage: poolpilot run [--config FILE] [--host H] [--port N] [--proc-root DIR]
