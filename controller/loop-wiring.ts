@@ -18,6 +18,7 @@ import type { LoopTelemetry } from './loop-telemetry.js';
 import { OverridesStore } from './overrides-store.js';
 import { PauseState } from './pause-state.js';
 import { PushReconciler } from './push-reconciler.js';
+import type { PushReconcilerDeps } from './push-reconciler.js';
 import type { CacheSampler, ServiceObserver } from './sensing.js';
 import { ServiceViews } from './service-views.js';
 import type { TraceSink } from './trace-recorder.js';
@@ -71,12 +72,18 @@ export function wireLoop(w: LoopWiring): WiredLoop {
   if (w.restoredDecisions) log.restore([...w.restoredDecisions].reverse());
   if (journal) log.onSettled((record) => journal.append(record));
   log.onSettled((record) => w.events.publish('decision', record));
+  const trace = w.trace;
+  if (trace) log.onSettled((record) => noteFailedPush(trace, record));
   const overrides = new OverridesStore(restored?.overrides);
   const pause = new PauseState(restored?.paused);
   const views = new ServiceViews();
   const recorder = new DecisionRecorder(log, telemetry, logger);
   const onApplied = views.applied.bind(views);
-  const pushes = new PushReconciler({ pusher: w.pusher, recorder, telemetry, logger, onApplied });
+  const onDrift = trace ? driftNoter(trace) : undefined;
+  const pushes = new PushReconciler({
+    ...{ pusher: w.pusher, recorder, telemetry, logger, onApplied },
+    ...(onDrift ? { onDrift } : {}),
+  });
   const loop = new ControlLoop({
     ...(restored ? { initialState: restored.decisionState } : {}),
     ...(w.trace ? { trace: w.trace } : {}),
@@ -84,4 +91,25 @@ export function wireLoop(w: LoopWiring): WiredLoop {
     ...{ views, overrides, pause, recorder, pushes, telemetry },
   });
   return { loop, overrides, pause };
+}
+
+/** A recorded note where a push failed: live, the pool stayed; the replay assumes it moved. */
+function noteFailedPush(trace: TraceSink, record: DecisionRecord): void {
+  if (record.outcome !== 'failed') return;
+  const what = `${record.service}/${record.pool} ${record.from} -> ${record.to}`;
+  trace.note(`the push of ${what} failed (${record.error ?? 'no reason'}): the replay assumes it succeeded`);
+}
+
+/** Notes a pool pushed again because its service lost the capacity set, once per episode. */
+function driftNoter(trace: TraceSink): NonNullable<PushReconcilerDeps['onDrift']> {
+  const noted = new Map<string, number>();
+  return (service, pool, reported, desired) => {
+    const key = JSON.stringify([service, pool]);
+    if (noted.get(key) === desired) return;
+    noted.set(key, desired);
+    trace.note(
+      `${service}/${pool} reported ${reported}, not the ${desired} set (a restart, or a failed push): ` +
+        'live, it was pushed again; the replay assumes it kept its capacity',
+    );
+  };
 }

@@ -33,6 +33,11 @@ export interface PushReconcilerDeps {
   readonly logger: Logger;
   /** Told when a service took a push, with the capacity it now has. */
   readonly onApplied: (service: string, pool: string, capacity: number) => void;
+  /**
+   * Told when a pool no decision just moved is pushed again because its service reports another
+   * capacity than the one set (it restarted, or an earlier push failed).
+   */
+  readonly onDrift?: (service: string, pool: string, reported: number, desired: number) => void;
 }
 
 export class PushReconciler {
@@ -55,6 +60,9 @@ export class PushReconciler {
     if (job.hold) return settle('observed');
     const key = poolKey(service.name, decision.pool);
     if (job.reported === decision.to || this.inFlight.get(key) === decision.to) return settle('applied');
+    if (record === undefined && job.reported !== undefined) {
+      this.deps.onDrift?.(service.name, decision.pool, job.reported, decision.to);
+    }
     const decisionId =
       record?.id ?? `${this.deps.recorder.lastId(service.name, decision.pool) ?? 'reconcile'}-r${++this.seq}`;
     this.inFlight.set(key, decision.to);

@@ -6,7 +6,9 @@
  * times the interval, as near the real time as the grid allows) and a sample's `t` lies strictly
  * between two ticks; where the real time the loop decided at differs from `t`, `at` carries it
  * (ms from the start), and the replay decides at `at`, as the loop did. A signal the loop could
- * not use (missing or stale) is left out, as a missing signal is in a trace.
+ * not use (missing or stale) is left out, as a missing signal is in a trace. Where live and replay
+ * part (the replay assumes every push succeeds and every service keeps its capacity), a
+ * `{"note": text}` line says so, and `simulate` passes it on.
  *
  * Recording never waits and never throws: lines queue behind the journal's write stream (bounded;
  * see `DecisionJournal`), flushed on a clean stop.
@@ -25,6 +27,8 @@ export interface TraceSink {
   tick(config: Config, signals: Signals, now: number): void;
   /** A fast-path sample is about to decide on `signals` at `now`. */
   sample(config: Config, signals: Signals, now: number): void;
+  /** Where live and replay part: a push that failed, a service that lost its capacity. */
+  note(text: string): void;
 }
 
 /** One recorded line, as written. */
@@ -95,6 +99,11 @@ export class TraceRecorder implements TraceSink {
     const t = Math.min(Math.max(elapsed, low), high);
     if (t % interval === 0) return; // an interval of 1 ms has no room for samples
     this.write(t, elapsed, traceSignals(config, signals, now));
+  }
+
+  note(text: string): void {
+    if (this.start === undefined) return; // nothing recorded yet: nothing to part from
+    this.options.journal.appendValue({ note: text });
   }
 
   /** Waits for the lines queued so far to reach the disk. */
