@@ -2,9 +2,9 @@
  * The recording (README "Recording and replay"): with a state directory, every tick and every
  * fast-path sample the loop decides on becomes one line of `trace.jsonl` in the trace format, so
  * that `poolpilot simulate` replays it and takes the same decisions. A `{"start": ISO}` line opens
- * a recording; `t` counts from it. A tick's `t` is on the policy's interval (the tick number
- * times the interval, as near the real time as the grid allows) and a sample's `t` lies strictly
- * between two ticks; where the real time the loop decided at differs from `t`, `at` carries it
+ * a recording (on the first tick's slot); `t` counts from it. A tick's `t` is on the policy's
+ * interval (as near the real time as the grid allows) and a sample's `t` lies strictly between
+ * two ticks, its line the cache alone; where the real time the loop decided at differs from `t`, `at` carries it
  * (ms from the start), and the replay decides at `at`, as the loop did. A signal the loop could
  * not use (missing or stale) is left out, as a missing signal is in a trace. Where live and replay
  * part (the replay assumes every push succeeds and every service keeps its capacity), a
@@ -36,7 +36,8 @@ export interface TraceLine {
   readonly t: number;
   readonly at?: number;
   readonly cache?: number | Record<string, number>;
-  readonly load: Record<string, number>;
+  /** On ticks only: a sample carries the cache alone (the fast path keeps the tick's load). */
+  readonly load?: Record<string, number>;
 }
 
 /** The value of a reading the loop could use at `now`, or undefined (missing or stale). */
@@ -46,7 +47,11 @@ function usable(reading: Reading | undefined, now: number, staleAfterMs: number)
 }
 
 /** The signals of one line, as the trace format writes them. */
-export function traceSignals(config: Config, signals: Signals, now: number): Omit<TraceLine, 't' | 'at'> {
+export function traceSignals(
+  config: Config,
+  signals: Signals,
+  now: number,
+): Omit<TraceLine, 't' | 'at'> & { readonly load: Record<string, number> } {
   const { staleAfterMs } = config.policy;
   const load: Record<string, number> = {};
   for (const service of config.services) {
@@ -81,7 +86,7 @@ export class TraceRecorder implements TraceSink {
   constructor(private readonly options: TraceRecorderOptions) {}
 
   tick(config: Config, signals: Signals, now: number): void {
-    const start = this.open(now);
+    const start = this.open(now, config.policy.intervalMs);
     const interval = config.policy.intervalMs;
     const elapsed = now - start;
     const first = this.lastTickT === -Infinity ? 0 : Math.floor(this.lastTickT / interval) + 1;
@@ -98,7 +103,8 @@ export class TraceRecorder implements TraceSink {
     const high = this.lastTickT + interval - 1;
     const t = Math.min(Math.max(elapsed, low), high);
     if (t % interval === 0) return; // an interval of 1 ms has no room for samples
-    this.write(t, elapsed, traceSignals(config, signals, now));
+    const { cache } = traceSignals(config, signals, now);
+    this.write(t, elapsed, cache === undefined ? {} : { cache });
   }
 
   note(text: string): void {
@@ -116,11 +122,16 @@ export class TraceRecorder implements TraceSink {
     return this.options.journal.close();
   }
 
-  private open(now: number): number {
+  /**
+   * The recording starts on the tick slot of the first tick (the timer ticks on the wall clock's
+   * multiples of the interval), so that later ticks' `t` is near their real time.
+   */
+  private open(now: number, interval: number): number {
     if (this.start !== undefined) return this.start;
-    this.start = now;
-    this.options.journal.appendValue({ start: new Date(now).toISOString() });
-    return now;
+    const start = now - (now % interval);
+    this.start = start;
+    this.options.journal.appendValue({ start: new Date(start).toISOString() });
+    return start;
   }
 
   private write(t: number, elapsed: number, signals: Omit<TraceLine, 't' | 'at'>): void {

@@ -53,18 +53,18 @@ describe('TraceRecorder', () => {
     const cfg = config();
     const signals = (at: number): Signals => ({ cache: fresh(0.5, at), load: { a: fresh(0.4, at) } });
     rec.sample(cfg, signals(T0 - 50), T0 - 50); // before the first tick: nothing
-    rec.tick(cfg, signals(T0), T0);
-    rec.sample(cfg, signals(T0 + 100), T0 + 100);
+    rec.tick(cfg, signals(T0 + 300), T0 + 300); // the recording starts on this tick's slot
+    rec.sample(cfg, signals(T0 + 400), T0 + 400);
     rec.tick(cfg, signals(T0 + 1013), T0 + 1013); // a late tick: t on the grid, at the real time
     rec.sample(cfg, signals(T0 + 1000), T0 + 2003); // a sample after the next slot, before its tick
     rec.tick(cfg, signals(T0 + 2990), T0 + 2990);
     rec.tick(cfg, signals(T0 + 3000), T0 + 3000); // early but after the last: the next slot
     assert.deepEqual(lines, [
       { start: '2026-12-05T04:00:00.000Z' },
-      { t: 0, cache: 0.5, load: { a: 0.4 } },
-      { t: 100, cache: 0.5, load: { a: 0.4 } },
+      { t: 0, at: 300, cache: 0.5, load: { a: 0.4 } },
+      { t: 400, cache: 0.5 }, // a sample: the cache alone
       { t: 1000, at: 1013, cache: 0.5, load: { a: 0.4 } },
-      { t: 1999, at: 2003, cache: 0.5, load: { a: 0.4 } }, // the cache is 2 s old but not stale
+      { t: 1999, at: 2003, cache: 0.5 }, // the cache is 1 s old but not stale
       { t: 3000, at: 2990, cache: 0.5, load: { a: 0.4 } },
       { t: 4000, at: 3000, cache: 0.5, load: { a: 0.4 } },
     ]);
