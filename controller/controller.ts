@@ -209,6 +209,9 @@ export class Controller implements ControllerApi {
     if (missing) return { ok: false, ...missing };
     const until = this.clock.now() + request.ttlSeconds * 1000;
     this.wired.overrides.set(request.service, request.pool, { capacity: request.capacity, until });
+    this.options.trace?.note(
+      `override ${request.service}/${request.pool} = ${request.capacity} for ${request.ttlSeconds} s: the replay has no overrides`,
+    );
     this.persist();
     this.logger.info({ ...request }, `override ${request.service}/${request.pool} = ${request.capacity}`);
     return { ok: true };

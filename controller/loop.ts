@@ -73,6 +73,9 @@ export class ControlLoop {
 
   /** Swaps the configuration in force; takes effect at the next tick (see `stateAfterReload`). */
   setConfig(config: Config): void {
+    this.deps.trace?.note(
+      `the configuration was reloaded (policy ${config.policy.name}): a replay with one configuration may differ from here`,
+    );
     this.state = stateAfterReload(this.state, this.configValue, config);
     this.configValue = config;
     this.deps.views.forget(config);

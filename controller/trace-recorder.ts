@@ -90,7 +90,8 @@ export class TraceRecorder implements TraceSink {
     const interval = config.policy.intervalMs;
     const elapsed = now - start;
     const first = this.lastTickT === -Infinity ? 0 : Math.floor(this.lastTickT / interval) + 1;
-    const t = Math.max(first, Math.round(elapsed / interval), Math.ceil(this.lastT / interval)) * interval;
+    // The timer ticks just after each slot: the slot a tick falls in is its place on the grid.
+    const t = Math.max(first, Math.floor(elapsed / interval), Math.ceil(this.lastT / interval)) * interval;
     this.lastTickT = t;
     this.write(t, elapsed, traceSignals(config, signals, now));
   }

@@ -1,7 +1,7 @@
 /**
  * Where live and replay legitimately part, the recording says so and the replay passes it on: a
  * push that failed (live, the pool stayed; the replay assumes it moved), and a service that lost
- * the capacity poolpilot set (restarted: live pushes it again).
+ * the capacity poolpilot set (restarted: live pushes it again), an operator's override.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -69,6 +69,8 @@ describe('a recording where live and replay part', () => {
       capacity = 1024; // and again
       clock.advance(500);
       await controller.tick(); // holds: pushed again, noted
+      const pin = { service: 'nas', pool: 'buffers', capacity: 655, ttlSeconds: 60 };
+      assert.deepEqual(controller.setOverride(pin), { ok: true }); // pinned where it is: no change
     } finally {
       await controller.stop();
     }
@@ -89,6 +91,10 @@ describe('a recording where live and replay part', () => {
     );
     assert.ok(
       notes.some((n) => /nas\/buffers reported 1024, not the 655 set/.test(n)),
+      notes.join('\n'),
+    );
+    assert.ok(
+      notes.some((n) => /override nas\/buffers = 655 for 60 s: the replay has no overrides/.test(n)),
       notes.join('\n'),
     );
   });

@@ -57,16 +57,16 @@ describe('TraceRecorder', () => {
     rec.sample(cfg, signals(T0 + 400), T0 + 400);
     rec.tick(cfg, signals(T0 + 1013), T0 + 1013); // a late tick: t on the grid, at the real time
     rec.sample(cfg, signals(T0 + 1000), T0 + 2003); // a sample after the next slot, before its tick
-    rec.tick(cfg, signals(T0 + 2990), T0 + 2990);
-    rec.tick(cfg, signals(T0 + 3000), T0 + 3000); // early but after the last: the next slot
+    rec.tick(cfg, signals(T0 + 2990), T0 + 2990); // very late: still the slot it falls in
+    rec.tick(cfg, signals(T0 + 3000), T0 + 3000);
     assert.deepEqual(lines, [
       { start: '2026-12-05T04:00:00.000Z' },
       { t: 0, at: 300, cache: 0.5, load: { a: 0.4 } },
       { t: 400, cache: 0.5 }, // a sample: the cache alone
       { t: 1000, at: 1013, cache: 0.5, load: { a: 0.4 } },
       { t: 1999, at: 2003, cache: 0.5 }, // the cache is 1 s old but not stale
-      { t: 3000, at: 2990, cache: 0.5, load: { a: 0.4 } },
-      { t: 4000, at: 3000, cache: 0.5, load: { a: 0.4 } },
+      { t: 2000, at: 2990, cache: 0.5, load: { a: 0.4 } },
+      { t: 3000, cache: 0.5, load: { a: 0.4 } },
     ]);
   });
 
