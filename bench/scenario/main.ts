@@ -6,7 +6,9 @@
  * the limit for a while and leaves. The same timeline for each arm: static-large, static-small,
  * adaptive (poolpilot with the `nas` preset), and in the full form adaptive-seed (the seed preset).
  *
- *   node dist/bench/scenario/main.js [--quick] [--out DIR] [--arms a,b,...]
+ *   node dist/bench/scenario/main.js [--quick] [--out DIR] [--arms a,b,...] [--set NAME=VALUE ...]
+ *
+ * `--set` changes one figure of the plan (see PLAN_KNOBS in plan.ts: limitMiB, files, neighbourMiB...).
  *
  * Writes result.json, report.md and one SVG chart per arm to DIR (default test-output/scenario),
  * and prints one JSON line per arm and one for the goals on stdout. Needs root and a writable
@@ -14,14 +16,14 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runArm } from './arm.js';
 import { findCgroupParent, MemoryCgroup } from './cgroup.js';
-import { makeArms, makePlan } from './plan.js';
+import { makeArms, makePlan, parseKnobs } from './plan.js';
 import type { ArmResult } from './records.js';
 import { checkGoals, markdownReport } from './report.js';
 import { armChart } from './svg.js';
@@ -87,15 +89,22 @@ async function writeTree(
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
-    options: { quick: { type: 'boolean' }, out: { type: 'string' }, arms: { type: 'string' } },
+    options: {
+      quick: { type: 'boolean' },
+      out: { type: 'string' },
+      arms: { type: 'string' },
+      set: { type: 'string', multiple: true },
+      'files-dir': { type: 'string' },
+    },
   });
+  const knobs = parseKnobs(values.set ?? []);
   const parent = findCgroupParent();
   if (!parent.ok) {
     note(`skipped: ${parent.reason}`);
     process.stdout.write(`${JSON.stringify({ scenario: 'skipped', reason: parent.reason })}\n`);
     return 0;
   }
-  const plan = makePlan(values.quick === true);
+  const plan = makePlan(values.quick === true, knobs);
   const wanted = values.arms?.split(',');
   const arms = makeArms(plan).filter((a) => wanted === undefined || wanted.includes(a.name));
   const out = resolve(values.out ?? 'test-output/scenario');
@@ -105,14 +114,21 @@ async function main(): Promise<number> {
   const token = randomBytes(24).toString('hex');
   const tokenFile = join(work, 'token');
   writeFileSync(tokenFile, token, { mode: 0o600 });
-  const treeRoot = join(work, 'files');
-  mkdirSync(treeRoot);
-  note(
-    `cgroups under ${parent.dir} (${parent.version}); writing ${plan.files} files of ${plan.fileBytes} bytes`,
-  );
-  const written = performance.now();
-  await writeTree(parent, treeRoot, plan.files, plan.fileBytes);
-  note(`file set written in ${((performance.now() - written) / 1000).toFixed(1)} s`);
+  // A kept file set (--files-dir) saves writing and deleting it on each run: deleting 40,000
+  // files takes this machine's disk half a minute or more.
+  const kept = values['files-dir'] === undefined ? undefined : resolve(values['files-dir']);
+  const treeRoot = kept ?? join(work, 'files');
+  const marker = join(treeRoot, `.complete-${plan.files}x${plan.fileBytes}`);
+  note(`cgroups under ${parent.dir} (${parent.version})`);
+  if (kept === undefined || !existsSync(marker)) {
+    if (kept !== undefined) rmSync(kept, { recursive: true, force: true });
+    mkdirSync(treeRoot, { recursive: true });
+    const written = performance.now();
+    await writeTree(parent, treeRoot, plan.files, plan.fileBytes);
+    writeFileSync(marker, '');
+    const took = ((performance.now() - written) / 1000).toFixed(1);
+    note(`${plan.files} files of ${plan.fileBytes} bytes written in ${took} s`);
+  }
 
   const help = spawnSync(process.execPath, [join(dist, 'examples/nas-service/main.js'), '--help'], {
     encoding: 'utf8',

@@ -34,6 +34,9 @@ export interface Plan {
   /** Anonymous memory the neighbour allocates (its node runtime comes on top). */
   readonly neighbourBytes: number;
   readonly timeline: Timeline;
+  /** The `content` capacity (files) of static-large and static-small. */
+  readonly largeContent: number;
+  readonly smallContent: number;
 }
 
 /** One arm: how its pools are sized. */
@@ -49,27 +52,77 @@ export const POOL_BOUNDS = {
   content: { base: 1024, min: 64, max: 16384 },
 } as const;
 
-export function makePlan(quick: boolean): Plan {
-  return {
-    quick,
-    limitBytes: 256 * MiB,
+/** The plan's figures `--set NAME=VALUE` may change (sizes in MiB, times in seconds). */
+export const PLAN_KNOBS = [
+  'limitMiB',
+  'files',
+  'fileKiB',
+  'hotFiles',
+  'hotShare',
+  'connections',
+  'timeoutMs',
+  'neighbourMiB',
+  'warmS',
+  'calmS',
+  'rampS',
+  'holdS',
+  'afterS',
+  'largeContent',
+  'smallContent',
+] as const;
+export type PlanKnob = (typeof PLAN_KNOBS)[number];
+
+/** Sizes of the scenario, with `overrides` from `--set`. */
+export function makePlan(quick: boolean, overrides: Partial<Record<PlanKnob, number>> = {}): Plan {
+  const k: Record<PlanKnob, number> = {
+    limitMiB: 256,
     files: 40_000,
-    fileBytes: 8 * 1024,
+    fileKiB: 8,
     hotFiles: 12_000,
     hotShare: 0.9,
     connections: 32,
     timeoutMs: 2000,
-    neighbourBytes: 140 * MiB,
-    timeline: quick
+    neighbourMiB: 140,
+    ...(quick
       ? { warmS: 6, calmS: 10, rampS: 3, holdS: 8, afterS: 8 }
-      : { warmS: 15, calmS: 30, rampS: 5, holdS: 40, afterS: 30 },
+      : { warmS: 15, calmS: 30, rampS: 5, holdS: 40, afterS: 30 }),
+    largeContent: 14_000,
+    smallContent: 500,
+    ...overrides,
   };
+  return {
+    quick,
+    limitBytes: k.limitMiB * MiB,
+    files: k.files,
+    fileBytes: k.fileKiB * 1024,
+    hotFiles: k.hotFiles,
+    hotShare: k.hotShare,
+    connections: k.connections,
+    timeoutMs: k.timeoutMs,
+    neighbourBytes: k.neighbourMiB * MiB,
+    timeline: { warmS: k.warmS, calmS: k.calmS, rampS: k.rampS, holdS: k.holdS, afterS: k.afterS },
+    largeContent: k.largeContent,
+    smallContent: k.smallContent,
+  };
+}
+
+/** Parses `--set NAME=VALUE` options. */
+export function parseKnobs(sets: readonly string[]): Partial<Record<PlanKnob, number>> {
+  const out: Partial<Record<PlanKnob, number>> = {};
+  for (const set of sets) {
+    const [name, value] = set.split('=');
+    if (!(PLAN_KNOBS as readonly string[]).includes(name ?? '') || !(Number(value) >= 0)) {
+      throw new Error(`--set ${set}: expected NAME=NUMBER with NAME one of ${PLAN_KNOBS.join(', ')}`);
+    }
+    out[name as PlanKnob] = Number(value);
+  }
+  return out;
 }
 
 /** The arms: three in the quick form, the seed preset's as a fourth in the full form. */
 export function makeArms(plan: Plan): Arm[] {
-  const large = { buffers: 1024, handles: 1024, metadata: 16384, content: 14_000 };
-  const small = { buffers: 256, handles: 256, metadata: 2048, content: 500 };
+  const large = { buffers: 1024, handles: 1024, metadata: 16384, content: plan.largeContent };
+  const small = { buffers: 256, handles: 256, metadata: 2048, content: plan.smallContent };
   const arms: Arm[] = [
     { name: 'static-large', kind: 'static', capacities: large },
     { name: 'static-small', kind: 'static', capacities: small },
