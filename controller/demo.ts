@@ -2,17 +2,22 @@
  * The embedded default of `poolpilot run`: the seed policy steering the bundled reference NAS
  * service, which runs as a child process (its own event loop, so its load is its own) over a
  * generated sample tree in a temporary folder, its agent routes behind a token generated for the
- * run (in a file beside the tree, readable by its owner only, never served).
+ * run (in a file beside the tree, readable by its owner only, never served). Where it can (root, a
+ * writable memory controller) the NAS runs in a memory cgroup of its own, as in a pod with a
+ * memory limit, so `npm run squeeze` can squeeze it.
  */
 import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
+import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { generateSampleTree } from '../examples/nas-service/sample-tree.js';
+import { createMemoryCgroup } from './memory-cgroup.js';
+import type { MemoryCgroup } from './memory-cgroup.js';
 import type { Config } from '../policies/types.js';
 
 export interface DemoService {
@@ -22,8 +27,15 @@ export interface DemoService {
   /** The file holding the token its agent routes want. */
   readonly tokenFile: string;
   readonly child: ChildProcess;
+  /** The memory cgroup it runs in, or why it runs without one. */
+  readonly cgroup: MemoryCgroup | { readonly reason: string };
   stop(): Promise<void>;
 }
+
+/** The memory limit of the demo's cgroup: the NAS needs about a third of it. */
+export const DEMO_LIMIT_BYTES = 256 * 1024 * 1024;
+/** The demo's cgroup is named after the controller's PID, so a squeeze can find it. */
+export const DEMO_CGROUP_PREFIX = 'poolpilot-demo-';
 
 /** The sample tree: small files, as the article measures. */
 export const DEMO_FILES = 2000;
@@ -35,23 +47,70 @@ const NAS_MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'examples',
  * Generates the sample tree, starts the reference NAS service over it on 127.0.0.1:port and
  * resolves once the service prints its URL. `stop()` ends it and removes the tree.
  */
-export async function startDemoService(port: number, timeoutMs = 10_000): Promise<DemoService> {
+export async function startDemoService(
+  port: number,
+  options: { readonly timeoutMs?: number; readonly cgroupRoot?: string } = {},
+): Promise<DemoService> {
   const dir = await mkdtemp(join(tmpdir(), 'poolpilot-sample-'));
   const root = join(dir, 'files');
   const tokenFile = join(dir, 'agent-token');
-  const cleanup = (): Promise<void> => rm(dir, { recursive: true, force: true });
   await mkdir(root);
   await writeFile(tokenFile, `${randomBytes(24).toString('hex')}\n`, { mode: 0o600 });
   await generateSampleTree(root, { files: DEMO_FILES, sizeBytes: DEMO_FILE_BYTES });
+  await sweepDeadDemoCgroups(options.cgroupRoot);
+  const created = await createMemoryCgroup({
+    name: `${DEMO_CGROUP_PREFIX}${process.pid}`,
+    limitBytes: DEMO_LIMIT_BYTES,
+    ...(options.cgroupRoot !== undefined ? { cgroupRoot: options.cgroupRoot } : {}),
+  });
+  const cgroup = created.ok ? created.cgroup : { reason: created.reason };
+  const cleanup = async (): Promise<void> => {
+    if ('remove' in cgroup) await cgroup.remove().catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+  };
   const args = [NAS_MAIN, '--root', root, '--port', String(port), '--token-file', tokenFile, '--quiet'];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const stdio: SpawnOptions = { stdio: ['ignore', 'pipe', 'inherit'] };
+  const child =
+    'spawn' in cgroup ? cgroup.spawn(process.execPath, args, stdio) : spawn(process.execPath, args, stdio);
+  // Should this process end without stop() (a crash, a closed console pipe), the NAS ends with it
+  // and the sample tree goes; an emptied cgroup is swept by the next start.
+  const onExit = (): void => {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', onExit);
+  const stop = (): Promise<void> => {
+    process.off('exit', onExit);
+    return stopChild(child).then(cleanup);
+  };
   try {
-    const url = await readUrl(child, timeoutMs);
-    return { url, root, tokenFile, child, stop: () => stopChild(child).then(cleanup) };
+    const url = await readUrl(child, options.timeoutMs ?? 10_000);
+    return { url, root, tokenFile, child, cgroup, stop };
   } catch (err) {
-    child.kill('SIGTERM');
-    await cleanup();
+    await stop();
     throw err;
+  }
+}
+
+/** Removes the empty cgroups of demos whose controller is gone (it crashed before removing its own). */
+async function sweepDeadDemoCgroups(cgroupRoot = '/sys/fs/cgroup'): Promise<void> {
+  for (const parent of [join(cgroupRoot, 'memory'), cgroupRoot, join(cgroupRoot, 'unified')]) {
+    const names = await readdir(parent).catch(() => [] as string[]);
+    for (const name of names) {
+      if (!name.startsWith(DEMO_CGROUP_PREFIX)) continue;
+      const pid = Number(name.slice(DEMO_CGROUP_PREFIX.length));
+      if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid || processAlive(pid)) continue;
+      await rmdir(join(parent, name)).catch(() => undefined); // EBUSY while something still runs in it
+    }
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

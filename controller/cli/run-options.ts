@@ -18,6 +18,8 @@ export interface RunOptions {
   readonly cgroupRoot: string;
   readonly stateDir?: string;
   readonly logLevel: LogLevel;
+  /** Where the JSON log goes; undefined: stdout (a file in the temporary folder for the demo). */
+  readonly logFile?: string;
   readonly demoPort: number;
   /** How long SIGTERM waits for in-flight pushes and writes before abandoning them. */
   readonly shutdownTimeoutMs: number;
@@ -41,6 +43,7 @@ export function parseRunOptions(args: readonly string[], env: Env): RunOptions {
         'cgroup-root': { type: 'string' },
         'state-dir': { type: 'string' },
         'log-level': { type: 'string' },
+        'log-file': { type: 'string' },
       },
     });
   } catch (err) {
@@ -57,6 +60,7 @@ export function parseRunOptions(args: readonly string[], env: Env): RunOptions {
   }
   const config = pick(v.config, 'POOLPILOT_CONFIG');
   const stateDir = pick(v['state-dir'], 'POOLPILOT_STATE_DIR');
+  const logFile = pick(v['log-file'], 'POOLPILOT_LOG_FILE');
   return {
     help: v.help ?? false,
     ...(config !== undefined ? { config } : {}),
@@ -66,6 +70,7 @@ export function parseRunOptions(args: readonly string[], env: Env): RunOptions {
     cgroupRoot: pick(v['cgroup-root'], 'POOLPILOT_CGROUP_ROOT') ?? '/sys/fs/cgroup',
     ...(stateDir !== undefined ? { stateDir } : {}),
     logLevel: logLevel as LogLevel,
+    ...(logFile !== undefined ? { logFile } : {}),
     demoPort: parsePort(env.POOLPILOT_DEMO_PORT ?? '8080', 'POOLPILOT_DEMO_PORT'),
     shutdownTimeoutMs: parseMs(env.POOLPILOT_SHUTDOWN_TIMEOUT_MS ?? '10000', 'POOLPILOT_SHUTDOWN_TIMEOUT_MS'),
   };

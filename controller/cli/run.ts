@@ -10,13 +10,12 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { formatConfigError, loadConfigFile, loadConfigText } from '../../policies/loader.js';
 import type { LoadResult } from '../../policies/loader.js';
 import { presetPath } from '../../policies/presets.js';
 import type { Config } from '../../policies/types.js';
 import { CacheSignalProbe } from '../../probes/cache-signal.js';
-import { API_LOG_REDACT_PATHS, isLoopbackHost } from '../api/auth.js';
+import { isLoopbackHost } from '../api/auth.js';
 import { buildServer } from '../api/server.js';
 import { API_TOKEN_FILE_ENV, resolveApiToken } from '../api/token-source.js';
 import { systemClock } from '../../core/clock.js';
@@ -38,6 +37,8 @@ import { UsageError } from './usage-error.js';
 import { openState } from './state-setup.js';
 import type { OpenedState } from './state-setup.js';
 import { printTicks } from './tick-printer.js';
+import { openLogOutput } from './log-output.js';
+import type { LogOutput } from './log-output.js';
 
 /** How long after the drain (or its deadline) the process is made to exit, in ms. */
 export const EXIT_GRACE_MS = 200;
@@ -74,7 +75,7 @@ export async function runCommand(
   let demo: DemoService | undefined;
   if (options.config === undefined) {
     try {
-      demo = await startDemoService(options.demoPort);
+      demo = await startDemoService(options.demoPort, { cgroupRoot: options.cgroupRoot });
     } catch (err) {
       io.stderr(`poolpilot run: could not start the demo service: ${(err as Error).message}\n`);
       return 1;
@@ -87,11 +88,19 @@ export async function runCommand(
     io.stderr(`poolpilot run: ${apiToken.error}\n`);
     return 2;
   }
-  const logger = pino({
-    level: options.logLevel,
-    base: { name: 'poolpilot' },
-    redact: { paths: [...API_LOG_REDACT_PATHS], censor: '[redacted]' },
-  });
+  let logOutput: LogOutput;
+  try {
+    const file = options.logFile;
+    logOutput = openLogOutput(
+      { level: options.logLevel, interactive: demo !== undefined, ...(file !== undefined ? { file } : {}) },
+      io,
+    );
+  } catch (err) {
+    io.stderr(`poolpilot run: cannot open the log file: ${(err as Error).message}\n`);
+    await demo?.stop();
+    return 1;
+  }
+  const { logger } = logOutput;
   // The bin's shebang gives node its memory flags; this shows whether they reached it.
   logger.debug({ execArgv: process.execArgv, node: process.version }, 'node flags');
   const warnLooseTokenFiles = looseTokenFileWarner(logger);
@@ -154,6 +163,12 @@ export async function runCommand(
   );
   if (demo) {
     io.stdout(`demo service at ${demo.url} — put load on it with: npm run load\n`);
+    io.stdout(
+      'path' in demo.cgroup
+        ? `its memory cgroup: ${demo.cgroup.path} (limit ${demo.cgroup.limitBytes >> 20} MiB) — squeeze it with: npm run squeeze\n`
+        : `it runs without a memory cgroup (${demo.cgroup.reason}), so npm run squeeze cannot squeeze it\n`,
+    );
+    if (logOutput.file !== undefined) io.stdout(`JSON log: ${logOutput.file}\n`);
   }
   controller.start();
   const stopPrinting = demo ? printTicks(controller, io) : () => undefined;

@@ -10,6 +10,7 @@ Commands:
 Run 'poolpilot <command> --help' for a command's options.`,
   run: `Usage: poolpilot run [--config FILE] [--host H] [--port N] [--proc-root DIR]
                      [--cgroup-root DIR] [--state-dir DIR] [--log-level LEVEL]
+                     [--log-file FILE]
 
 Runs the controller until SIGTERM or SIGINT. Without --config (or POOLPILOT_CONFIG) it runs
 the embedded default: the seed policy over this machine's /proc, steering a bundled demo
@@ -23,6 +24,9 @@ Options (environment variables of the same name are used when a flag is absent):
   --cgroup-root DIR   POOLPILOT_CGROUP_ROOT  cgroup file system (default /sys/fs/cgroup)
   --state-dir DIR     POOLPILOT_STATE_DIR    persistence directory (none when unset)
   --log-level LEVEL   POOLPILOT_LOG_LEVEL    fatal|error|warn|info|debug|trace|silent (default info)
+  --log-file FILE     POOLPILOT_LOG_FILE     JSON log to FILE, not stdout (the embedded default
+                                             writes it to a file in the temporary folder and
+                                             prints one human line per decision instead)
   POOLPILOT_API_TOKEN or POOLPILOT_API_TOKEN_FILE: bearer token for mutating API routes
   POOLPILOT_SHUTDOWN_TIMEOUT_MS: how long SIGTERM waits for ticks, pushes and clients (default
     10000); then it cuts what is left, logs it, and exits 0`,
