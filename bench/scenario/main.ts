@@ -109,7 +109,7 @@ async function main(): Promise<number> {
   const arms = makeArms(plan).filter((a) => wanted === undefined || wanted.includes(a.name));
   const out = resolve(values.out ?? 'test-output/scenario');
   mkdirSync(out, { recursive: true });
-  const work = mkdtempSync(join(tmpdir(), 'poolpilot-scenario-'));
+  const work = mkdtempSync(join(tmpdir(), `poolpilot-scenario-${process.pid}-`));
   onCleanup(async () => rmSync(work, { recursive: true, force: true }));
   const token = randomBytes(24).toString('hex');
   const tokenFile = join(work, 'token');

@@ -169,7 +169,7 @@ export function armChart(arm: ArmResult, limitBytes: number): string {
         dash: true,
       },
     ],
-    niceMax((limitBytes / MiB) * 1.05),
+    Math.ceil((limitBytes / MiB) * 1.1 / 50) * 50,
   );
   const pools = Object.keys(POOL_BOUNDS) as (keyof typeof POOL_BOUNDS)[];
   panel(
