@@ -31,3 +31,5 @@ export type { LoadMonitorOptions, LoadSample, LoadSource, WorkerCounts } from '.
 export { DecisionMemory } from './decision-memory.js';
 export type { DecisionMemoryOptions } from './decision-memory.js';
 export { BearerToken, parseBearer } from './token.js';
+export { CgroupMemoryReader, cgroupMemory } from './cgroup-memory.js';
+export type { CgroupMemoryOptions, CgroupMemoryRead } from './cgroup-memory.js';

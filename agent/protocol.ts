@@ -21,7 +21,7 @@ export type { AgentErrorBody, AgentErrorCode, ResizeAnswer, ResizeBody } from '.
 export { parseResizeBody, validateResizeBody } from '../core/protocol-validate.js';
 export type { ParsedResizeBody } from '../core/protocol-validate.js';
 
-/** The `memory` block of the stats document: the service's own working set and limit, in bytes. */
+/** The `memory` block of the stats document: the service's own container (see `cgroupMemory`). */
 export type MemoryStats = AgentMemoryStats;
 
 /** What `onResize` hears after a resize command was applied (replays of a decision are not). */
@@ -73,6 +73,7 @@ export interface AgentAnswer {
 export const BODY_LIMIT_BYTES = 16 * 1024;
 
 const POOL_FIELDS = ['name', 'capacity', 'inUse', 'idle', 'hits', 'misses', 'bytes'] as const;
+const MEMORY_FIELDS = ['workingSetBytes', 'unreclaimableBytes', 'limitBytes', 'pressure'] as const;
 
 /** An error answer with the `{error, message}` body. */
 export function errorAnswer(
@@ -165,7 +166,7 @@ export class AgentProtocol {
         service: this.service,
         pools: Array.from(this.#pools.values(), (pool) => pick(pool.stats(), POOL_FIELDS)),
         ...(this.#load === undefined ? {} : { load: loadBlock(this.#load.sample()) }),
-        ...(memory === undefined ? {} : { memory: pick(memory, ['workingSetBytes', 'limitBytes']) }),
+        ...(memory === undefined ? {} : { memory: pick(memory, MEMORY_FIELDS) }),
       };
       return { status: 200, body, headers: {} };
     } catch (error) {

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, join, normalize, sep } from 'node:path';
 import { ProcFile } from './proc-file.js';
 import type { ProcFileRead } from './proc-file.js';
-import type { CgroupVersion } from './cgroup-parse.js';
+import type { CgroupVersion } from '../core/kernel/cgroup-parse.js';
 
 /** Where the cgroup file systems are when nothing else says (README "Commands": POOLPILOT_CGROUP_ROOT). */
 export const DEFAULT_CGROUP_ROOT = '/sys/fs/cgroup';

@@ -16,15 +16,15 @@ import {
   parseLimitFile,
   v1EffectiveLimit,
   workingSetBytes,
-} from './cgroup-parse.js';
-import { CounterRate } from './counter-rate.js';
-import { counterIncrements, parseFlatKeyed } from './flat-keyed.js';
-import { parsePsi } from './psi.js';
+} from '../core/kernel/cgroup-parse.js';
+import { CounterRate } from '../core/kernel/counter-rate.js';
+import { counterIncrements, parseFlatKeyed } from '../core/kernel/flat-keyed.js';
+import { parsePsi } from '../core/kernel/psi-parse.js';
 import { noValue } from './source-reading.js';
 import type { Clock } from '../core/clock.js';
 import type { CgroupFilesOptions, CgroupLocation } from './cgroup-files.js';
-import type { CgroupEventCounts, CgroupVersion } from './cgroup-parse.js';
-import type { FlatKeyed } from './flat-keyed.js';
+import type { CgroupEventCounts, CgroupVersion } from '../core/kernel/cgroup-parse.js';
+import type { FlatKeyed } from '../core/kernel/flat-keyed.js';
 import type { Reading } from '../core/signals.js';
 import type { SignalSource } from './source-reading.js';
 

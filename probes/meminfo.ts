@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { systemClock } from '../core/clock.js';
-import { LineScanner } from './line-scanner.js';
+import { LineScanner } from '../core/kernel/line-scanner.js';
 import { ProcFile } from './proc-file.js';
 import type { Clock } from '../core/clock.js';
 import type { Reading } from '../core/signals.js';

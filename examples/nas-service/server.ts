@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { realpath, stat } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { cgroupMemory } from '../../agent/cgroup-memory.js';
 import { createAgentHandler } from '../../agent/http-handler.js';
 import type { AgentHandler } from '../../agent/http-handler.js';
 import { LoadMonitor } from '../../agent/load-monitor.js';
@@ -66,6 +67,11 @@ export interface NasServiceOptions {
    * works, else `resolve` (see confine.ts). Tests force `resolve` to exercise it.
    */
   readonly confineMethod?: ConfineMethod;
+  /**
+   * The stats document's `memory` block: `cgroup` (default) reads the process's own cgroup with
+   * the agent's `cgroupMemory()` (no block where it cannot); `off` reports none.
+   */
+  readonly memory?: 'cgroup' | 'off';
   /** Wraps the file-system calls (tests inject a delay or a swap at one call). */
   readonly wrapIo?: (io: FsIo) => FsIo;
 }
@@ -147,7 +153,7 @@ export async function startNasService(options: NasServiceOptions): Promise<NasSe
       service: options.service ?? 'nas',
       pools: [buffers, handles, metadata],
       load,
-      memory: () => ({ workingSetBytes: process.memoryUsage.rss() }),
+      ...(options.memory === 'off' ? {} : { memory: cgroupMemory() }),
       ...(options.token === undefined ? {} : { token: options.token }),
       ...(options.onResize === undefined ? {} : { onResize: options.onResize }),
     });

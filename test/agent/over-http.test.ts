@@ -56,7 +56,7 @@ for (const [frontEnd, serve] of FRONT_ENDS) {
         pools: [buffers, handles],
         token: TOKEN,
         load,
-        memory: () => ({ workingSetBytes: 1, limitBytes: 2 }),
+        memory: () => ({ workingSetBytes: 1, unreclaimableBytes: 1, limitBytes: 2, pressure: 0.5 }),
         onResize: (event) => resizes.push(event),
       });
     });
@@ -89,7 +89,12 @@ for (const [frontEnd, serve] of FRONT_ENDS) {
       assert.ok(reported.eventLoopUtilization <= 1);
       assert.ok(typeof reported.eventLoopDelayP99Ms === 'number' && reported.eventLoopDelayP99Ms >= 0);
       assert.deepEqual(reported.workers, { busy: 2, total: 8, queued: 0 });
-      assert.deepEqual(stats.memory, { workingSetBytes: 1, limitBytes: 2 });
+      assert.deepEqual(stats.memory, {
+        workingSetBytes: 1,
+        unreclaimableBytes: 1,
+        limitBytes: 2,
+        pressure: 0.5,
+      });
     });
 
     test('HEAD stats answers the headers alone; a query string is ignored', async () => {

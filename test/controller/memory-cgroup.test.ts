@@ -9,13 +9,9 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createMemoryCgroup, openMemoryCgroup } from '../../controller/memory-cgroup.js';
 import type { MemoryCgroup } from '../../controller/memory-cgroup.js';
-import { inCi } from '../monitoring/live-controller.js';
+import { skipWithoutV1MemoryCgroup } from '../helpers/v1-memory-cgroup.js';
 
-const canMake = process.getuid?.() === 0 && existsSync('/sys/fs/cgroup/memory/memory.limit_in_bytes');
-const skip =
-  canMake || inCi ? false : 'needs root and the v1 memory controller; CI=true makes this a failure';
-
-describe('a memory cgroup of our own', { skip }, () => {
+describe('a memory cgroup of our own', { skip: skipWithoutV1MemoryCgroup }, () => {
   const made: MemoryCgroup[] = [];
   after(async () => {
     for (const cgroup of made) {

@@ -12,9 +12,9 @@ import {
   parseLimitFile,
   v1EffectiveLimit,
   workingSetBytes,
-} from '../../probes/cgroup-parse.js';
-import { CounterRate } from '../../probes/counter-rate.js';
-import { counterIncrements, missingKeyReason, parseFlatKeyed } from '../../probes/flat-keyed.js';
+} from '../../core/kernel/cgroup-parse.js';
+import { CounterRate } from '../../core/kernel/counter-rate.js';
+import { counterIncrements, missingKeyReason, parseFlatKeyed } from '../../core/kernel/flat-keyed.js';
 import { fixtures } from '../helpers/paths.js';
 
 const read = (dir: string, file: string): string => readFileSync(fixtures('cgroup', dir, file), 'latin1');

@@ -7,9 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { LineScanner, MAX_SCAN_DIGITS } from '../../probes/line-scanner.js';
+import { LineScanner, MAX_SCAN_DIGITS } from '../../core/kernel/line-scanner.js';
 import { parseMeminfo, scanMeminfo } from '../../probes/meminfo.js';
-import { parsePsi, scanPsiSome } from '../../probes/psi.js';
+import { parsePsi, scanPsiSome } from '../../core/kernel/psi-parse.js';
 import { fixtures } from '../helpers/paths.js';
 
 const read = (...parts: string[]): string => readFileSync(fixtures('proc', ...parts), 'latin1');

@@ -4,7 +4,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../helpers/manual-clock.js';
-import { PsiProbe, parsePsi } from '../../probes/psi.js';
+import { parsePsi } from '../../core/kernel/psi-parse.js';
+import { PsiProbe } from '../../probes/psi.js';
 import { fixtures } from '../helpers/paths.js';
 
 const text = (root: string): string => readFileSync(fixtures('proc', root, 'pressure', 'memory'), 'latin1');

@@ -5,7 +5,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../helpers/manual-clock.js';
-import { parseFlatKeyed } from '../../probes/flat-keyed.js';
+import { parseFlatKeyed } from '../../core/kernel/flat-keyed.js';
 import { RefaultProbe, pickRefaultCounter } from '../../probes/refault.js';
 import { isNoValue } from '../../probes/source-reading.js';
 import { fixtures } from '../helpers/paths.js';
