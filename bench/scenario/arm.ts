@@ -95,7 +95,7 @@ export async function runArm(ctx: ArmContext, arm: Arm): Promise<ArmResult> {
       );
     } else {
       const configPath = join(ctx.workDir, `${arm.name}.yaml`);
-      writeControllerConfig(configPath, arm.preset, nas.url, ctx.tokenFile, poolNames);
+      writeControllerConfig(plan, configPath, arm.preset, nas.url, ctx.tokenFile, poolNames);
       controller = new CliChild({
         cli: join(ctx.dist, 'controller/cli/main.js'),
         configPath,

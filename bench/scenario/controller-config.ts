@@ -5,10 +5,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
 import { presetPath } from '../../policies/presets.js';
-import { POOL_BOUNDS } from './plan.js';
+import type { Plan } from './plan.js';
+import { poolBounds } from './plan.js';
 
-/** Writes the configuration to `file` (the pools the NAS has among `POOL_BOUNDS`) and returns the preset's path. */
+/** Writes the configuration to `file` (the pools the NAS has, bounded by `poolBounds`) and returns the preset's path. */
 export function writeControllerConfig(
+  plan: Plan,
   file: string,
   preset: string,
   nasUrl: string,
@@ -26,7 +28,7 @@ export function writeControllerConfig(
         url: nasUrl,
         mode: 'enforce',
         tokenFile,
-        pools: Object.entries(POOL_BOUNDS)
+        pools: Object.entries(poolBounds(plan))
           .filter(([name]) => poolNames.includes(name))
           .map(([name, bounds]) => ({ name, ...bounds })),
       },

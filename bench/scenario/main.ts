@@ -23,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runArm } from './arm.js';
 import { findCgroupParent, MemoryCgroup } from './cgroup.js';
-import { makeArms, makePlan, parseKnobs } from './plan.js';
+import { allArms, makeArms, makePlan, parseKnobs } from './plan.js';
 import type { ArmResult } from './records.js';
 import { checkGoals, markdownReport } from './report.js';
 import { armChart } from './svg.js';
@@ -106,7 +106,14 @@ async function main(): Promise<number> {
   }
   const plan = makePlan(values.quick === true, knobs);
   const wanted = values.arms?.split(',');
-  const arms = makeArms(plan).filter((a) => wanted === undefined || wanted.includes(a.name));
+  const arms = wanted === undefined ? makeArms(plan) : allArms(plan).filter((a) => wanted.includes(a.name));
+  if (wanted !== undefined && arms.length !== wanted.length) {
+    throw new Error(
+      `--arms: unknown arm in ${values.arms}; arms: ${allArms(plan)
+        .map((a) => a.name)
+        .join(', ')}`,
+    );
+  }
   const out = resolve(values.out ?? 'test-output/scenario');
   mkdirSync(out, { recursive: true });
   const work = mkdtempSync(join(tmpdir(), `poolpilot-scenario-${process.pid}-`));
@@ -147,7 +154,7 @@ async function main(): Promise<number> {
     process.stdout.write(
       `${JSON.stringify({ arm: arm.name, ...summary, oomKills, restarts, neighbour: result.neighbour })}\n`,
     );
-    writeFileSync(join(out, `${arm.name}.svg`), armChart(result, plan.limitBytes));
+    writeFileSync(join(out, `${arm.name}.svg`), armChart(result, plan));
   }
   const goals = checkGoals(results);
   const command = `node dist/bench/scenario/main.js ${process.argv.slice(2).join(' ')}`.trim();

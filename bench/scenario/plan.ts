@@ -44,13 +44,45 @@ export type Arm =
   | { readonly name: string; readonly kind: 'static'; readonly capacities: Readonly<Record<string, number>> }
   | { readonly name: string; readonly kind: 'adaptive'; readonly preset: string };
 
-/** The pools' bounds the adaptive arms steer within, and the static arms' sizes. */
-export const POOL_BOUNDS = {
-  buffers: { base: 1024, min: 64, max: 8192 },
-  handles: { base: 256, min: 16, max: 4096 },
-  metadata: { base: 2048, min: 128, max: 16384 },
-  content: { base: 1024, min: 64, max: 16384 },
-} as const;
+/** The pools of the NAS. */
+export const POOLS = ['buffers', 'handles', 'metadata', 'content'] as const;
+export type PoolName = (typeof POOLS)[number];
+
+/** A pool's bounds in poolpilot's configuration. */
+export interface PoolBounds {
+  readonly base: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+/** The pools of static-large: the sizes fastest while calm (the content pool holds the hot set). */
+export function largeCapacities(plan: Plan): Record<PoolName, number> {
+  return { buffers: 1024, handles: 1024, metadata: 16384, content: plan.largeContent };
+}
+
+/** The pools of static-small: small enough to leave the neighbour its memory. */
+export function smallCapacities(plan: Plan): Record<PoolName, number> {
+  return { buffers: 256, handles: 256, metadata: 2048, content: plan.smallContent };
+}
+
+/**
+ * The bounds the adaptive arms steer within: each pool starts at static-large's size (what an
+ * operator who measured the calm service would configure) and may go down to a sixteenth of it.
+ */
+export function poolBounds(plan: Plan): Record<PoolName, PoolBounds> {
+  const large = largeCapacities(plan);
+  const bounds = (pool: PoolName, max: number): PoolBounds => ({
+    base: large[pool],
+    min: Math.max(1, Math.floor(large[pool] / 16)),
+    max: Math.max(max, large[pool]),
+  });
+  return {
+    buffers: bounds('buffers', 8192),
+    handles: bounds('handles', 4096),
+    metadata: bounds('metadata', 16384),
+    content: bounds('content', 16384),
+  };
+}
 
 /** The plan's figures `--set NAME=VALUE` may change (sizes in MiB, times in seconds). */
 export const PLAN_KNOBS = [
@@ -121,8 +153,8 @@ export function parseKnobs(sets: readonly string[]): Partial<Record<PlanKnob, nu
 
 /** The arms: three in the quick form, the seed preset's as a fourth in the full form. */
 export function makeArms(plan: Plan): Arm[] {
-  const large = { buffers: 1024, handles: 1024, metadata: 16384, content: plan.largeContent };
-  const small = { buffers: 256, handles: 256, metadata: 2048, content: plan.smallContent };
+  const large = largeCapacities(plan);
+  const small = smallCapacities(plan);
   const arms: Arm[] = [
     { name: 'static-large', kind: 'static', capacities: large },
     { name: 'static-small', kind: 'static', capacities: small },
@@ -130,6 +162,11 @@ export function makeArms(plan: Plan): Arm[] {
   ];
   if (!plan.quick) arms.push({ name: 'adaptive-seed', kind: 'adaptive', preset: 'seed' });
   return arms;
+}
+
+/** Every arm there is, for `--arms` (the quick form may name adaptive-seed too). */
+export function allArms(plan: Plan): Arm[] {
+  return makeArms({ ...plan, quick: false });
 }
 
 /** When the neighbour starts, in seconds from the first request. */

@@ -4,7 +4,8 @@
  * its bound), the neighbour's stay shaded and every OOM kill or NAS restart marked.
  */
 import type { ArmResult } from './records.js';
-import { POOL_BOUNDS } from './plan.js';
+import type { Plan } from './plan.js';
+import { POOLS, poolBounds } from './plan.js';
 
 const W = 900;
 const LEFT = 70;
@@ -37,7 +38,9 @@ function niceMax(v: number): number {
   return 10 * step;
 }
 
-export function armChart(arm: ArmResult, limitBytes: number): string {
+export function armChart(arm: ArmResult, plan: Plan): string {
+  const limitBytes = plan.limitBytes;
+  const bounds = poolBounds(plan);
   const seconds = arm.seconds;
   const n = Math.max(1, seconds.length);
   const plotW = W - LEFT - RIGHT;
@@ -169,19 +172,18 @@ export function armChart(arm: ArmResult, limitBytes: number): string {
         dash: true,
       },
     ],
-    Math.ceil((limitBytes / MiB) * 1.1 / 50) * 50,
+    Math.ceil(((limitBytes / MiB) * 1.1) / 50) * 50,
   );
-  const pools = Object.keys(POOL_BOUNDS) as (keyof typeof POOL_BOUNDS)[];
   panel(
     3,
     'pool capacity (% of the adaptive bound max)',
     '%',
-    pools.map((pool, i) => ({
-      label: `${pool} (max ${POOL_BOUNDS[pool].max})`,
+    POOLS.map((pool, i) => ({
+      label: `${pool} (max ${bounds[pool].max})`,
       color: COLORS[i % COLORS.length] as string,
       values: seconds.map((s) => {
         const c = s.capacities[pool];
-        return c === undefined ? null : (100 * c) / POOL_BOUNDS[pool].max;
+        return c === undefined ? null : (100 * c) / bounds[pool].max;
       }),
     })),
     100,
