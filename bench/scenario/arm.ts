@@ -12,7 +12,7 @@ import { CliChild } from '../lib/cli-child.js';
 import type { CgroupVersion } from './cgroup.js';
 import { MemoryCgroup } from './cgroup.js';
 import { writeControllerConfig } from './controller-config.js';
-import { ClosedLoopLoad } from './load.js';
+import { ClosedLoopLoad, warmUp } from './load.js';
 import { Neighbour } from './neighbour.js';
 import type { Arm, Plan } from './plan.js';
 import { armSeconds, neighbourStartS } from './plan.js';
@@ -45,6 +45,8 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+const filePath = (i: number): string => `/${sampleFilePath(i)}`;
+
 export async function runArm(ctx: ArmContext, arm: Arm): Promise<ArmResult> {
   const { plan, log } = ctx;
   const t = plan.timeline;
@@ -57,7 +59,7 @@ export async function runArm(ctx: ArmContext, arm: Arm): Promise<ArmResult> {
   const nas = new NasSupervisor(
     {
       nasMain: join(ctx.dist, 'examples/nas-service/main.js'),
-      procsFile: group.procsFile,
+      group,
       root: ctx.treeRoot,
       port: await freePort(),
       tokenFile: ctx.tokenFile,
@@ -106,7 +108,7 @@ export async function runArm(ctx: ArmContext, arm: Arm): Promise<ArmResult> {
 
     load = new ClosedLoopLoad({
       url: () => nas.url,
-      path: (i) => `/${sampleFilePath(i)}`,
+      path: filePath,
       files: plan.files,
       fileBytes: plan.fileBytes,
       hotFiles: plan.hotFiles,
@@ -114,6 +116,9 @@ export async function runArm(ctx: ArmContext, arm: Arm): Promise<ArmResult> {
       connections: plan.connections,
       timeoutMs: plan.timeoutMs,
     });
+    const warmStart = performance.now();
+    await warmUp(nas.url, filePath, plan.hotFiles, plan.fileBytes);
+    log(`[${arm.name}] hot set read once in ${((performance.now() - warmStart) / 1000).toFixed(1)} s`);
     const seconds: SecondRecord[] = [];
     const total = armSeconds(t);
     const startAt = neighbourStartS(t);
@@ -123,11 +128,7 @@ export async function runArm(ctx: ArmContext, arm: Arm): Promise<ArmResult> {
     for (let s = 1; s <= total; s++) {
       const due = loadStart + s * 1000;
       if (s - 1 === startAt) {
-        neighbour = new Neighbour(
-          join(ctx.dist, 'bench/scenario/neighbour-child.js'),
-          group.procsFile,
-          loadStart,
-        );
+        neighbour = new Neighbour(join(ctx.dist, 'bench/scenario/neighbour-child.js'), group, loadStart);
         neighbour.start(plan.neighbourBytes, t.rampS * 1000, t.holdS * 1000);
       }
       const wait = due - performance.now();

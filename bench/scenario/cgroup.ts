@@ -31,6 +31,14 @@ export interface CgroupReading {
 
 const V1_ROOT = '/sys/fs/cgroup/memory';
 const V2_ROOT = '/sys/fs/cgroup';
+/** The cgroup2 mount of a hybrid host (v1 controllers, cgroup2 beside them: per-cgroup PSI). */
+const HYBRID_UNIFIED = '/sys/fs/cgroup/unified';
+
+/**
+ * The shell script that joins the cgroups whose `cgroup.procs` files come first in its arguments,
+ * up to `--`, then execs the rest: `sh -c SCRIPT sh FILE... -- PROGRAM ARGS...`.
+ */
+const JOIN_SCRIPT = 'while [ "$1" != "--" ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"';
 
 function parseKeyed(text: string): Map<string, number> {
   const out = new Map<string, number>();
@@ -106,6 +114,13 @@ export function findCgroupParent(): CgroupParent {
 
 /** A memory cgroup made by {@link MemoryCgroup.create}; `remove()` undoes it. */
 export class MemoryCgroup {
+  /**
+   * On a hybrid host (v1 memory controller, cgroup2 mounted at /sys/fs/cgroup/unified), a cgroup2
+   * directory of the same name that the processes join too: it has no controller but counts their
+   * memory stalls in its memory.pressure, which the agent SDK reports as the container's PSI.
+   */
+  psiDir: string | undefined;
+
   private constructor(
     readonly dir: string,
     readonly version: CgroupVersion,
@@ -131,24 +146,40 @@ export class MemoryCgroup {
       rmdirSync(dir);
       throw error;
     }
+    if (parent.version === 'v1' && existsSync(join(HYBRID_UNIFIED, 'cgroup.procs'))) {
+      try {
+        mkdirSync(join(HYBRID_UNIFIED, name));
+        group.psiDir = join(HYBRID_UNIFIED, name);
+      } catch {
+        // no per-cgroup PSI then: the agent reports none
+      }
+    }
     return group;
   }
 
-  /** The file a process writes its pid into to join. */
-  get procsFile(): string {
-    return join(this.dir, 'cgroup.procs');
+  /** The `cgroup.procs` files a process writes its pid into to join. */
+  get procsFiles(): string[] {
+    return [this.dir, ...(this.psiDir === undefined ? [] : [this.psiDir])].map((d) =>
+      join(d, 'cgroup.procs'),
+    );
   }
 
-  /** The pids in the cgroup now. */
+  /** `spawn('sh', args)`: runs `argv` inside the cgroup from its first instruction. */
+  joinArgs(argv: readonly string[]): string[] {
+    return ['-c', JOIN_SCRIPT, 'sh', ...this.procsFiles, '--', ...argv];
+  }
+
+  /** The pids in the cgroup (and its PSI companion) now. */
   pids(): number[] {
-    try {
-      return readFileSync(this.procsFile, 'utf8')
-        .split('\n')
-        .filter((l) => l !== '')
-        .map(Number);
-    } catch {
-      return [];
+    const pids = new Set<number>();
+    for (const file of this.procsFiles) {
+      try {
+        for (const line of readFileSync(file, 'utf8').split('\n')) if (line !== '') pids.add(Number(line));
+      } catch {
+        // removed already
+      }
     }
+    return [...pids];
   }
 
   /** Reads usage, working set, refaults and OOM kills. */
@@ -201,15 +232,18 @@ export class MemoryCgroup {
     } catch {
       // best effort: the cache is reparented instead
     }
-    for (let attempt = 0; attempt < 20; attempt++) {
-      try {
-        rmdirSync(this.dir);
-        return;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-        await sleep(100);
+    for (const dir of [this.dir, ...(this.psiDir === undefined ? [] : [this.psiDir])]) {
+      let removed = false;
+      for (let attempt = 0; attempt < 20 && !removed; attempt++) {
+        try {
+          rmdirSync(dir);
+          removed = true;
+        } catch (error) {
+          removed = (error as NodeJS.ErrnoException).code === 'ENOENT';
+          if (!removed) await sleep(100);
+        }
       }
+      if (!removed) process.stderr.write(`scenario: could not remove ${dir}\n`);
     }
-    process.stderr.write(`scenario: could not remove ${this.dir}\n`);
   }
 }

@@ -65,17 +65,13 @@ async function writeTree(
   try {
     const child = spawn(
       'sh',
-      [
-        '-c',
-        'echo $$ > "$1" && shift && exec "$@"',
-        'sh',
-        setup.procsFile,
+      setup.joinArgs([
         process.execPath,
         join(dist, 'bench/scenario/tree-child.js'),
         root,
         String(files),
         String(bytes),
-      ],
+      ]),
       { stdio: ['ignore', 'inherit', 'inherit'] },
     );
     const code = await new Promise<number | null>((done) => child.once('exit', done));

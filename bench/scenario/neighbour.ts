@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import type { MemoryCgroup } from './cgroup.js';
 
 /** How the neighbour went. */
 export interface NeighbourSummary {
@@ -26,7 +27,7 @@ export class Neighbour {
 
   constructor(
     private readonly script: string,
-    private readonly procsFile: string,
+    private readonly group: MemoryCgroup,
     private readonly t0: number,
   ) {}
 
@@ -38,17 +39,7 @@ export class Neighbour {
     this.startS = this.now();
     const child = spawn(
       'sh',
-      [
-        '-c',
-        'echo $$ > "$1" && shift && exec "$@"',
-        'sh',
-        this.procsFile,
-        process.execPath,
-        this.script,
-        String(bytes),
-        String(rampMs),
-        String(holdMs),
-      ],
+      this.group.joinArgs([process.execPath, this.script, String(bytes), String(rampMs), String(holdMs)]),
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     this.child = child;

@@ -110,15 +110,15 @@ export function makePlan(quick: boolean, overrides: Partial<Record<PlanKnob, num
     limitMiB: 256,
     files: 40_000,
     fileKiB: 8,
-    hotFiles: 12_000,
+    hotFiles: 6000,
     hotShare: 0.9,
     connections: 32,
     timeoutMs: 2000,
-    neighbourMiB: 140,
+    neighbourMiB: 170,
     ...(quick
-      ? { warmS: 6, calmS: 10, rampS: 3, holdS: 8, afterS: 8 }
-      : { warmS: 15, calmS: 30, rampS: 5, holdS: 40, afterS: 30 }),
-    largeContent: 14_000,
+      ? { warmS: 4, calmS: 10, rampS: 3, holdS: 8, afterS: 10 }
+      : { warmS: 10, calmS: 30, rampS: 5, holdS: 40, afterS: 40 }),
+    largeContent: 8000,
     smallContent: 500,
     ...overrides,
   };

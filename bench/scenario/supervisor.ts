@@ -8,13 +8,15 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { request } from 'undici';
+import type { MemoryCgroup } from './cgroup.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Options of {@link NasSupervisor}. */
 export interface SupervisorOptions {
   /** The built `dist/examples/nas-service/main.js`. */
   readonly nasMain: string;
-  readonly procsFile: string;
+  /** The cgroup the NAS runs in. */
+  readonly group: MemoryCgroup;
   readonly root: string;
   readonly port: number;
   readonly tokenFile: string;
@@ -58,11 +60,7 @@ export class NasSupervisor {
     const o = this.options;
     const child = spawn(
       'sh',
-      [
-        '-c',
-        'echo $$ > "$1" && shift && exec "$@"',
-        'sh',
-        o.procsFile,
+      o.group.joinArgs([
         process.execPath,
         o.nasMain,
         '--root',
@@ -73,7 +71,7 @@ export class NasSupervisor {
         o.tokenFile,
         '--quiet',
         ...o.extraArgs,
-      ],
+      ]),
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     this.child = child;
