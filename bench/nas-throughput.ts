@@ -95,15 +95,17 @@ const series = (name: SeriesName, what: string, capacities: Series['capacities']
   hits: {},
 });
 const all: readonly Series[] = [
-  series('pooled', `pools on, sized for the working set (handles and metadata ${fitAll})`, {
+  series('pooled', `pools on, sized for the working set (handles, metadata and content ${fitAll})`, {
     buffers: 1024,
     handles: fitAll,
     metadata: fitAll,
+    content: fitAll,
   }),
   series('unpooled', 'the same server with every pool at capacity 0 (baseline)', {
     buffers: 0,
     handles: 0,
     metadata: 0,
+    content: 0,
   }),
   series(
     'memory',

@@ -7,7 +7,7 @@
  * NAS service closes every cached descriptor) and exits 0, so `--cpu-prof` is written.
  *
  * Usage (from `NasServerChild.start`): `node dist/bench/lib/nas-server-child.js --root DIR
- * (--token T [--buffers N] [--handles N] [--metadata N] | --in-memory)`.
+ * (--token T [--buffers N] [--handles N] [--metadata N] [--content N] | --in-memory)`.
  */
 import { parseArgs } from 'node:util';
 import { startNasService } from '../../examples/nas-service/server.js';
@@ -21,13 +21,14 @@ const { values } = parseArgs({
     buffers: { type: 'string' },
     handles: { type: 'string' },
     metadata: { type: 'string' },
+    content: { type: 'string' },
     'in-memory': { type: 'boolean', default: false },
   },
 });
 if (values.root === undefined) throw new Error('--root DIR is required');
 
 const capacities: Partial<Record<NasPoolName, number>> = {};
-for (const name of ['buffers', 'handles', 'metadata'] as const) {
+for (const name of ['buffers', 'handles', 'metadata', 'content'] as const) {
   const text = values[name];
   if (text === undefined) continue;
   const n = Number(text);

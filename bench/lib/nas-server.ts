@@ -56,7 +56,10 @@ export class NasServerChild {
       ...['--root', options.root, '--token', TOKEN],
       ...(c === 'in-memory'
         ? ['--in-memory']
-        : ['--buffers', String(c.buffers), '--handles', String(c.handles), '--metadata', String(c.metadata)]),
+        : [
+            ...['--buffers', String(c.buffers), '--handles', String(c.handles)],
+            ...['--metadata', String(c.metadata), '--content', String(c.content)],
+          ]),
     ];
     const need = options.minOpenFiles ?? 0;
     // `exec` keeps the pid, so /proc/<child.pid> is the node process either way.

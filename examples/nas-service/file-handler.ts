@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { ResizablePool } from '../../agent/resizable-pool.js';
+import type { ContentCache } from './content-cache.js';
 import type { FileMeta } from './file-meta.js';
 import type { HandleCache } from './handle-cache.js';
 import type { FsError, FsIo } from './io.js';
@@ -24,6 +25,10 @@ export interface FileHandlerOptions {
   readonly io: FsIo;
   readonly handles: HandleCache;
   readonly buffers: ResizablePool<Buffer>;
+  /** The size of a `buffers` item. */
+  readonly bufferBytes: number;
+  /** The bytes of small files (none: every GET reads). */
+  readonly content?: ContentCache;
   /** Where unexpected file-system failures (answered 500) are reported. */
   readonly logError?: (message: string, error: unknown) => void;
 }
@@ -55,6 +60,8 @@ export class FileHandler {
       io: options.io,
       handles: options.handles,
       buffers: options.buffers,
+      bufferBytes: options.bufferBytes,
+      ...(options.content === undefined ? {} : { content: options.content }),
       forget: (realPath) => this.#resolver.forget(realPath),
       fail: (res, status, message, error) => this.#fail(res, status, message, error),
     };

@@ -17,6 +17,8 @@ export interface LruPoolOptions<K, V> {
   readonly capacity: number;
   /** Frees a value the pool no longer keeps and nobody holds (e.g. closes a file descriptor). */
   readonly destroy?: (value: V, key: K) => void;
+  /** The bytes an item holds (an estimate will do); with it, `stats()` reports `bytes`. */
+  readonly sizeOf?: (value: V, key: K) => number;
 }
 
 function checkCapacity(capacity: number, name: string): number {
@@ -39,6 +41,9 @@ function checkCapacity(capacity: number, name: string): number {
 export class LruPool<K, V> implements Resizable {
   readonly name: string;
   readonly #destroy: ((value: V, key: K) => void) | undefined;
+  readonly #sizeOf: ((value: V, key: K) => number) | undefined;
+  /** Bytes of the items not yet destroyed (kept, or held uncached), by `sizeOf`. */
+  #bytes = 0;
   /** Kept entries, least recently used first (a Map keeps insertion order). */
   readonly #entries = new Map<K, LruEntry<K, V>>();
   #capacity: number;
@@ -53,6 +58,7 @@ export class LruPool<K, V> implements Resizable {
     this.name = options.name;
     this.#capacity = checkCapacity(options.capacity, options.name);
     this.#destroy = options.destroy;
+    this.#sizeOf = options.sizeOf;
   }
 
   get capacity(): number {
@@ -97,6 +103,7 @@ export class LruPool<K, V> implements Resizable {
    */
   admit(key: K, value: V): LruEntry<K, V> {
     const entry: LruEntry<K, V> = { key, value, refs: 0, cached: false };
+    if (this.#sizeOf !== undefined) this.#bytes += this.#sizeOf(value, key);
     this.#hold(entry);
     const previous = this.#entries.get(key);
     if (previous !== undefined) this.#drop(previous);
@@ -128,7 +135,7 @@ export class LruPool<K, V> implements Resizable {
     if (entry.refs > 0) return;
     this.#inUse--;
     if (!entry.cached) {
-      this.#destroy?.(entry.value, entry.key);
+      this.#destroyEntry(entry);
       return;
     }
     this.#keptInUse--;
@@ -177,7 +184,13 @@ export class LruPool<K, V> implements Resizable {
       idle: this.#entries.size - this.#keptInUse,
       hits: this.#hits,
       misses: this.#misses,
+      ...(this.#sizeOf === undefined ? {} : { bytes: this.#bytes }),
     };
+  }
+
+  #destroyEntry(entry: LruEntry<K, V>): void {
+    if (this.#sizeOf !== undefined) this.#bytes -= this.#sizeOf(entry.value, entry.key);
+    this.#destroy?.(entry.value, entry.key);
   }
 
   #hold(entry: LruEntry<K, V>): void {
@@ -204,6 +217,6 @@ export class LruPool<K, V> implements Resizable {
       this.#keptInUse--;
       return;
     }
-    this.#destroy?.(entry.value, entry.key);
+    this.#destroyEntry(entry);
   }
 }

@@ -8,16 +8,18 @@ import { readFile } from 'node:fs/promises';
 import { BlockList, isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import type { HardLinkMode } from './confine.js';
-import { startNasService } from './server.js';
+import { NAS_CONTENT_MAX_FILE_BYTES, startNasService } from './server.js';
 
 /** Default port: the URL the seed preset's `nas` service points at. */
 const DEFAULT_PORT = 8080;
 
 const USAGE = `usage: poolpilot-nas --root DIR [--port N] [--host H] [--token-file F] [--quiet]
                      [--hard-links auto|serve|refuse] [--insecure-no-token]
+                     [--content-max-file BYTES]
 
-Serves the files under DIR over HTTP (GET with ranges, HEAD, WebDAV PROPFIND), with the three
-pools poolpilot resizes (buffers, handles, metadata), and prints {"url": "..."} once listening.
+Serves the files under DIR over HTTP (GET with ranges, HEAD, WebDAV PROPFIND), with the four
+pools poolpilot resizes (buffers, handles, metadata, content), and prints {"url": "..."} once
+listening.
 
   --root DIR      the directory to serve (required)
   --port N        TCP port (default ${DEFAULT_PORT}; 0 picks a free one)
@@ -29,6 +31,9 @@ pools poolpilot resizes (buffers, handles, metadata), and prints {"url": "..."} 
                   accept serving the agent routes without a token on a non-loopback host
   --hard-links M  files with several hard links: serve, refuse (403), or auto (default:
                   serve where fs.protected_hardlinks is 1, refuse elsewhere)
+  --content-max-file BYTES
+                  largest file the content pool keeps in memory (default ${NAS_CONTENT_MAX_FILE_BYTES};
+                  a K or M suffix counts KiB or MiB; 0 keeps none)
   --quiet         do not log each resize on stderr
   --help          this text
 `;
@@ -42,6 +47,7 @@ interface Args {
   readonly tokenFile?: string;
   readonly quiet: boolean;
   readonly hardLinks: HardLinkMode;
+  readonly contentMaxFile: number;
 }
 
 const HARD_LINK_MODES: readonly HardLinkMode[] = ['auto', 'serve', 'refuse'];
@@ -60,6 +66,18 @@ function isLoopbackHost(host: string): boolean {
   return LOOPBACK.check(host, family === 6 ? 'ipv6' : 'ipv4');
 }
 
+/** `--content-max-file`: bytes, or KiB or MiB with a K or M suffix. */
+function parseBytes(text: string | undefined): number {
+  if (text === undefined) return NAS_CONTENT_MAX_FILE_BYTES;
+  const match = /^(\d+)([kKmM]?)$/.exec(text);
+  const unit = match?.[2]?.toLowerCase() === 'k' ? 1024 : match?.[2]?.toLowerCase() === 'm' ? 1024 ** 2 : 1;
+  const bytes = match === null ? NaN : Number(match[1]) * unit;
+  if (!Number.isSafeInteger(bytes) || bytes > 2 ** 31) {
+    throw new UsageError(`--content-max-file: not a size in bytes (e.g. 65536 or 64K): ${text}`);
+  }
+  return bytes;
+}
+
 function parse(argv: readonly string[]): Args | 'help' {
   let parsed;
   try {
@@ -75,6 +93,7 @@ function parse(argv: readonly string[]): Args | 'help' {
         quiet: { type: 'boolean' },
         'hard-links': { type: 'string' },
         'insecure-no-token': { type: 'boolean' },
+        'content-max-file': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -94,6 +113,7 @@ function parse(argv: readonly string[]): Args | 'help' {
   if (!(HARD_LINK_MODES as readonly string[]).includes(hardLinks)) {
     throw new UsageError(`--hard-links: must be one of ${HARD_LINK_MODES.join(', ')}, got ${hardLinks}`);
   }
+  const contentMaxFile = parseBytes(parsed.values['content-max-file']);
   const listen = host ?? '127.0.0.1';
   if (tokenFile === undefined && !insecureNoToken && !isLoopbackHost(listen)) {
     throw new UsageError(
@@ -107,6 +127,7 @@ function parse(argv: readonly string[]): Args | 'help' {
     host: listen,
     quiet: quiet === true,
     hardLinks: hardLinks as HardLinkMode,
+    contentMaxFile,
     ...(tokenFile === undefined ? {} : { tokenFile }),
   };
 }
@@ -143,6 +164,7 @@ async function main(): Promise<number> {
     port: args.port,
     host: args.host,
     hardLinks: args.hardLinks,
+    contentMaxFileBytes: args.contentMaxFile,
     ...(token === undefined ? {} : { token }),
     onResize: (event) => {
       if (!quiet) process.stderr.write(`${JSON.stringify({ event: 'resize', ...event })}\n`);

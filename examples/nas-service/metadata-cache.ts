@@ -5,6 +5,13 @@ import { DirWatcher } from './dir-watcher.js';
 import type { FileMeta } from './file-meta.js';
 import { LruPool } from './lru-pool.js';
 
+/**
+ * Estimated heap bytes of one entry besides its path (the FileMeta record and its strings, the
+ * pool's entry and the alias): what `stats().bytes` counts, with two bytes per path character
+ * for the key and the alias.
+ */
+const METADATA_ENTRY_BYTES = 400;
+
 /** Options of a `MetadataCache`. */
 export interface MetadataCacheOptions {
   readonly capacity: number;
@@ -58,6 +65,7 @@ export class MetadataCache implements Resizable {
       name: this.name,
       capacity: options.capacity,
       destroy: (_meta, realPath) => this.#watcher?.release(dirname(realPath)),
+      sizeOf: (_meta, realPath) => METADATA_ENTRY_BYTES + 2 * realPath.length,
     });
   }
 

@@ -8,6 +8,7 @@ import type { AgentHandler } from '../../agent/http-handler.js';
 import { LoadMonitor } from '../../agent/load-monitor.js';
 import type { ResizeEvent } from '../../agent/protocol.js';
 import { ResizablePool } from '../../agent/resizable-pool.js';
+import { ContentCache, NAS_CONTENT_MAX_FILE_BYTES } from './content-cache.js';
 import { FileHandler } from './file-handler.js';
 import { HandleCache } from './handle-cache.js';
 import { Confinement, detectConfineMethod, hardLinkPolicy, readProtectedHardlinks } from './confine.js';
@@ -18,8 +19,13 @@ import { MetadataCache } from './metadata-cache.js';
 import { Resolver } from './resolver.js';
 import { threadpoolSize, WorkerGauge } from './worker-load.js';
 
-/** Default capacities of the three pools. */
-export const NAS_DEFAULT_CAPACITIES = { buffers: 1024, handles: 256, metadata: 2048 } as const;
+/**
+ * Default capacities of the four pools. `content` holds 1,024 small files: at most 64 MiB with
+ * files of the default `--content-max-file` (64 KiB), 8 MiB with files of 8 KiB; a bound a NAS
+ * container of a few hundred MiB can afford, from which poolpilot grows it when memory is spare.
+ */
+export const NAS_DEFAULT_CAPACITIES = { buffers: 1024, handles: 256, metadata: 2048, content: 1024 } as const;
+export { NAS_CONTENT_MAX_FILE_BYTES };
 /** Size of one `buffers` item: a file up to this size minus one byte is sent with one read. */
 export const NAS_BUFFER_BYTES = 16 * 1024;
 /**
@@ -51,6 +57,8 @@ export interface NasServiceOptions {
   readonly service?: string;
   /** Initial capacities; defaults in `NAS_DEFAULT_CAPACITIES`. Capacity 0 turns a pool off. */
   readonly capacities?: Partial<Record<NasPoolName, number>>;
+  /** Largest file the `content` pool keeps, in bytes (default `NAS_CONTENT_MAX_FILE_BYTES`, 64 KiB). */
+  readonly contentMaxFileBytes?: number;
   /** Time to live of a metadata entry in milliseconds (default `NAS_METADATA_TTL_MS`). */
   readonly metadataTtlMs?: number;
   /**
@@ -84,6 +92,8 @@ export interface NasPools {
   readonly handles: HandleCache;
   /** Stat results and path resolutions by real path, with a time to live and change watches. */
   readonly metadata: MetadataCache;
+  /** The bytes of small files by real path, kept for the version their metadata names. */
+  readonly content: ContentCache;
 }
 
 /** A running NAS service. */
@@ -106,7 +116,7 @@ const AGENT_PREFIX = '/poolpilot/';
 
 /**
  * Starts the reference NAS service: a small-file server over `root` (GET with ranges and
- * conditional requests, HEAD, WebDAV PROPFIND listings; see file-handler.ts) with three pools the
+ * conditional requests, HEAD, WebDAV PROPFIND listings; see file-handler.ts) with four pools the
  * poolpilot agent routes report and resize (`GET /poolpilot/v1/stats`, `PUT /poolpilot/v1/pools/{name}`).
  * Its stats carry event-loop utilization and delay p99 and the threadpool load (see WorkerGauge).
  * Nothing outside the root is served: request paths are confined when resolved, and every opened
@@ -120,7 +130,12 @@ export async function startNasService(options: NasServiceOptions): Promise<NasSe
     buffers: given.buffers ?? NAS_DEFAULT_CAPACITIES.buffers,
     handles: given.handles ?? NAS_DEFAULT_CAPACITIES.handles,
     metadata: given.metadata ?? NAS_DEFAULT_CAPACITIES.metadata,
+    content: given.content ?? NAS_DEFAULT_CAPACITIES.content,
   };
+  const content = new ContentCache({
+    capacity: capacity.content,
+    maxFileBytes: options.contentMaxFileBytes ?? NAS_CONTENT_MAX_FILE_BYTES,
+  });
 
   const gauge = new WorkerGauge({ threads: threadpoolSize() });
   const realIo = createFsIo(gauge);
@@ -137,7 +152,10 @@ export async function startNasService(options: NasServiceOptions): Promise<NasSe
     capacity: capacity.metadata,
     ttlMs: options.metadataTtlMs ?? NAS_METADATA_TTL_MS,
     watch: options.watchDirectories ?? true,
-    onInvalidate: (realPath) => handles.invalidate(realPath),
+    onInvalidate: (realPath) => {
+      handles.invalidate(realPath);
+      content.invalidate(realPath);
+    },
   });
   const buffers = new ResizablePool<Buffer>({
     name: 'buffers',
@@ -145,13 +163,13 @@ export async function startNasService(options: NasServiceOptions): Promise<NasSe
     create: () => Buffer.allocUnsafe(NAS_BUFFER_BYTES),
     sizeOf: NAS_BUFFER_BYTES,
   });
-  const pools: NasPools = { buffers, handles, metadata };
+  const pools: NasPools = { buffers, handles, metadata, content };
   const load = new LoadMonitor({ workers: () => gauge.sample() });
   let agent: AgentHandler;
   try {
     agent = createAgentHandler({
       service: options.service ?? 'nas',
-      pools: [buffers, handles, metadata],
+      pools: [buffers, handles, metadata, content],
       load,
       ...(options.memory === 'off' ? {} : { memory: cgroupMemory() }),
       ...(options.token === undefined ? {} : { token: options.token }),
@@ -159,6 +177,7 @@ export async function startNasService(options: NasServiceOptions): Promise<NasSe
     });
   } catch (error) {
     load.stop(); // an empty service name or token
+    content.close();
     throw error;
   }
   const files = new FileHandler({
@@ -166,6 +185,8 @@ export async function startNasService(options: NasServiceOptions): Promise<NasSe
     io,
     handles,
     buffers,
+    bufferBytes: NAS_BUFFER_BYTES,
+    content,
   });
 
   let closing = false;
@@ -184,6 +205,7 @@ export async function startNasService(options: NasServiceOptions): Promise<NasSe
     await gauge.whenIdle(); // reads of responses whose client left
     load.stop();
     metadata.close();
+    content.close();
     handles.resize(0);
     buffers.resize(0);
     await handles.whenClosed();

@@ -1,6 +1,7 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { ResizablePool } from '../../agent/resizable-pool.js';
 import { isNotModified, rangeAllowed } from './conditional.js';
+import type { ContentCache } from './content-cache.js';
 import type { FileMeta } from './file-meta.js';
 import type { HandleCache, HandleLease } from './handle-cache.js';
 import type { FsError, FsIo } from './io.js';
@@ -12,6 +13,10 @@ export interface TransferContext {
   readonly io: FsIo;
   readonly handles: HandleCache;
   readonly buffers: ResizablePool<Buffer>;
+  /** The size of a `buffers` item. */
+  readonly bufferBytes: number;
+  /** The bytes of small files; absent, every GET reads the file. */
+  readonly content?: ContentCache;
   /** Forgets the cached metadata and handle of a file found to differ from its metadata. */
   readonly forget: (realPath: string) => void;
   /** Answers a failure before any header is sent. */
@@ -36,7 +41,9 @@ function whenSettled(req: IncomingMessage, res: ServerResponse, done: () => void
  * Answers a GET or HEAD of a regular file: 304 for a matching conditional request, 416 for an
  * unsatisfiable range, else 200 or 206 with the bytes.
  *
- * The pooled path is one threadpool round trip: the handle comes from the `handles` pool and the
+ * A small file the `content` pool holds for this very version of the file is answered from memory,
+ * ranges included, with no system call at all; a whole-file read of one it may keep stores it.
+ * Otherwise the pooled path is one threadpool round trip: the handle comes from the `handles` pool and the
  * read goes into a buffer from `buffers`, sent with `res.end`. A file that fits the buffer is read
  * with one pread of its size plus one byte, so a size change since the stat shows up (the size
  * read differs): the caches are then dropped and `retry` runs the request again once from a fresh
@@ -89,12 +96,33 @@ export function sendFile(
     return;
   }
 
+  const content = ctx.content;
+  const keep = content !== undefined && content.eligible(meta);
+  if (keep) {
+    const bytes = content.lookup(meta);
+    if (bytes !== undefined) {
+      res.writeHead(status, headers);
+      res.end(partial ? bytes.subarray(start, start + length) : bytes);
+      return;
+    }
+  }
+
   const withHandle = (lease: HandleLease): void => {
-    const buffer = ctx.buffers.acquire();
     // One read when the range fits the buffer; for the whole file, one byte more to see growth.
     const want = partial ? length : length + 1;
+    if (keep && !partial && want > ctx.bufferBytes) {
+      // A file the content pool may keep but larger than a pooled buffer: read it whole, once.
+      const buffer = Buffer.allocUnsafe(want);
+      const op = { meta, lease, buffer, start, length, want, status, headers, retry, pooled: false };
+      readOnce(ctx, req, res, op);
+      return;
+    }
+    const buffer = ctx.buffers.acquire();
     if (want <= buffer.length) {
-      readOnce(ctx, req, res, { meta, lease, buffer, start, length, want, status, headers, retry });
+      readOnce(ctx, req, res, {
+        ...{ meta, lease, buffer, start, length, want, status, headers, retry },
+        pooled: true,
+      });
     } else {
       stream(ctx, req, res, {
         lease,
@@ -141,14 +169,22 @@ interface SingleRead {
   readonly status: number;
   readonly headers: OutgoingHttpHeaders;
   readonly retry: (() => void) | undefined;
+  /** The buffer is the `buffers` pool's (else a one-off, left to the garbage collector). */
+  readonly pooled: boolean;
 }
 
 function readOnce(ctx: TransferContext, req: IncomingMessage, res: ServerResponse, op: SingleRead): void {
   const { lease, buffer, length } = op;
+  const releaseBuffer = (): void => {
+    if (op.pooled) ctx.buffers.release(buffer);
+  };
   ctx.io.read(lease.value.fd, buffer, op.want, op.start, (error, bytesRead) => {
     ctx.handles.release(lease);
+    if (error === null && bytesRead === length && op.status === 200) {
+      ctx.content?.store(op.meta, buffer.subarray(0, length));
+    }
     if (error !== null || res.destroyed) {
-      ctx.buffers.release(buffer);
+      releaseBuffer();
       if (error !== null) ctx.fail(res, 500, 'read failed', error);
       return;
     }
@@ -156,7 +192,7 @@ function readOnce(ctx: TransferContext, req: IncomingMessage, res: ServerRespons
     if (bytesRead !== length) {
       ctx.forget(op.meta.realPath);
       if (op.retry !== undefined) {
-        ctx.buffers.release(buffer);
+        releaseBuffer();
         op.retry();
         return;
       }
@@ -167,7 +203,7 @@ function readOnce(ctx: TransferContext, req: IncomingMessage, res: ServerRespons
         op.headers['content-range'] = `bytes ${op.start}-${op.start + sent - 1}/${op.meta.size}`;
       }
     }
-    whenSettled(req, res, () => ctx.buffers.release(buffer));
+    if (op.pooled) whenSettled(req, res, releaseBuffer);
     res.writeHead(op.status, op.headers);
     res.end(sent === buffer.length ? buffer : buffer.subarray(0, sent));
   });

@@ -135,9 +135,19 @@ describe('MetadataCache', () => {
     cache.store('alias.txt', meta); // a second request path to the same real path
     assert.equal(cache.lookup('f.txt'), meta);
     assert.equal(cache.lookup('alias.txt'), meta);
+    // One entry (the alias shares it), its estimated bytes reported.
+    assert.ok((cache.stats().bytes ?? 0) > file.length, JSON.stringify(cache.stats()));
     now = 100;
     assert.equal(cache.lookup('f.txt'), undefined);
-    assert.deepEqual(cache.stats(), { name: 'metadata', capacity: 2, inUse: 0, idle: 0, hits: 2, misses: 2 });
+    assert.deepEqual(cache.stats(), {
+      name: 'metadata',
+      capacity: 2,
+      inUse: 0,
+      idle: 0,
+      hits: 2,
+      misses: 2,
+      bytes: 0,
+    });
   });
 
   test('capacity 0 stores nothing; invalidate tells the other caches', () => {

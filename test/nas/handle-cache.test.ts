@@ -84,7 +84,15 @@ describe('HandleCache', () => {
     cache.release(held);
     await cache.whenClosed();
     assert.deepEqual(io.closed.sort(), [100, 101, 102, 103]);
-    assert.deepEqual(cache.stats(), { name: 'handles', capacity: 0, inUse: 0, idle: 0, hits: 1, misses: 4 });
+    assert.deepEqual(cache.stats(), {
+      name: 'handles',
+      capacity: 0,
+      inUse: 0,
+      idle: 0,
+      hits: 1,
+      misses: 4,
+      bytes: 0,
+    });
   });
 
   test('another inode means the file was replaced: the old descriptor goes', async () => {

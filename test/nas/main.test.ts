@@ -72,6 +72,8 @@ describe('poolpilot-nas command', () => {
     ['--root', 'x', '--bogus'],
     ['--root', 'x', 'extra'],
     ['--root', 'x', '--host', ''],
+    ['--root', 'x', '--content-max-file', '64KB'],
+    ['--root', 'x', '--content-max-file', '-1'],
   ];
   for (const args of usageErrors) {
     test(`usage error [${args.join(' ')}] exits 2 with the usage on stderr`, () => {

@@ -122,7 +122,7 @@ describe('options', () => {
 });
 
 describe('agent routes', () => {
-  test('stats: the three pools with their default capacities and the load block', async () => {
+  test('stats: the four pools with their default capacities and the load block', async () => {
     const { url } = await start();
     await getText(url, 'hello.txt');
     const body = await stats(url);
@@ -168,7 +168,7 @@ describe('agent routes', () => {
     const nas = await start({ capacities: { handles: 3, metadata: 0 } });
     assert.deepEqual(
       (await stats(nas.url)).pools.map((p) => p.capacity),
-      [1024, 3, 0],
+      [1024, 3, 0, 1024],
     );
     assert.equal((await resize(nas.url, 'metadata', 7)).status, 200);
     assert.equal(nas.pools.metadata.capacity, 7);
@@ -176,8 +176,8 @@ describe('agent routes', () => {
 });
 
 describe('pools do what they are for', () => {
-  test('pooled: a repeat GET makes one read and no realpath, stat, open, close or allocation', async () => {
-    const { url, pools } = await start();
+  test('pooled, content off: a repeat GET makes one read and no realpath, stat, open, close or allocation', async () => {
+    const { url, pools } = await start({ capacities: { content: 0 } });
     await getText(url, 'sub/small.bin'); // cold: fills the three pools
     const counts = await countFsCalls(async () => {
       for (let i = 0; i < 5; i++) await getText(url, 'sub/small.bin');
@@ -193,7 +193,7 @@ describe('pools do what they are for', () => {
   });
 
   test('every pool at capacity 0: each GET resolves, stats, opens, allocates, reads and closes', async () => {
-    const { url, pools } = await start({ capacities: { buffers: 0, handles: 0, metadata: 0 } });
+    const { url, pools } = await start({ capacities: { buffers: 0, handles: 0, metadata: 0, content: 0 } });
     const counts = await countFsCalls(async () => {
       for (let i = 0; i < 5; i++) await getText(url, 'sub/small.bin');
       await waitFor(() => pools.handles.closing === 0);
@@ -204,7 +204,7 @@ describe('pools do what they are for', () => {
   });
 
   test('two request paths to one real path share the metadata and the descriptor', async () => {
-    const { url, pools } = await start();
+    const { url, pools } = await start({ capacities: { content: 0 } });
     await getText(url, 'hello.txt');
     await getText(url, 'link-in.txt');
     assert.equal(pools.handles.stats().misses, 1);
@@ -248,7 +248,8 @@ describe('pools do what they are for', () => {
   });
 
   test('even without a change notice, a size change is caught by the read and retried', async () => {
-    const { url, pools } = await start({ metadataTtlMs: 60_000 });
+    // Content off: a content hit needs no read, so only the TTL bounds it here (see content.test.ts).
+    const { url, pools } = await start({ metadataTtlMs: 60_000, capacities: { content: 0 } });
     await getText(url, 'hello.txt');
     // Stop the notices: the metadata is now stale for as long as its time to live.
     pools.metadata.close();
@@ -261,7 +262,7 @@ describe('pools do what they are for', () => {
   });
 
   test('handles: a shrink closes the least recently used idle descriptors at once', async () => {
-    const { url } = await start();
+    const { url } = await start({ capacities: { content: 0 } });
     const rels = ['hello.txt', 'sub/small.bin', 'sub/edge.bin', 'sub/large.bin', 'sub/deeper/x.json'];
     for (const rel of rels) await getText(url, rel);
     assert.equal(openFdsUnder(tree.root), 5);
