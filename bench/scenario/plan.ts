@@ -57,7 +57,7 @@ export interface PoolBounds {
 
 /** The pools of static-large: the sizes fastest while calm (the content pool holds the hot set). */
 export function largeCapacities(plan: Plan): Record<PoolName, number> {
-  return { buffers: 1024, handles: 1024, metadata: 16384, content: plan.largeContent };
+  return { buffers: 1024, handles: 2048, metadata: 16384, content: plan.largeContent };
 }
 
 /** The pools of static-small: small enough to leave the neighbour its memory. */
@@ -67,20 +67,22 @@ export function smallCapacities(plan: Plan): Record<PoolName, number> {
 
 /**
  * The bounds the adaptive arms steer within: each pool starts at static-large's size (what an
- * operator who measured the calm service would configure) and may go down to a sixteenth of it.
+ * operator who measured the calm service configures) and never goes above it, so the adaptive
+ * arm can only be as fast as static-large while calm; it may go down to static-small's size.
  */
 export function poolBounds(plan: Plan): Record<PoolName, PoolBounds> {
   const large = largeCapacities(plan);
-  const bounds = (pool: PoolName, max: number): PoolBounds => ({
+  const small = smallCapacities(plan);
+  const bounds = (pool: PoolName): PoolBounds => ({
     base: large[pool],
-    min: Math.max(1, Math.floor(large[pool] / 16)),
-    max: Math.max(max, large[pool]),
+    min: Math.min(small[pool], large[pool]),
+    max: large[pool],
   });
   return {
-    buffers: bounds('buffers', 8192),
-    handles: bounds('handles', 4096),
-    metadata: bounds('metadata', 16384),
-    content: bounds('content', 16384),
+    buffers: bounds('buffers'),
+    handles: bounds('handles'),
+    metadata: bounds('metadata'),
+    content: bounds('content'),
   };
 }
 
@@ -118,7 +120,7 @@ export function makePlan(quick: boolean, overrides: Partial<Record<PlanKnob, num
     ...(quick
       ? { warmS: 4, calmS: 10, rampS: 3, holdS: 8, afterS: 10 }
       : { warmS: 10, calmS: 30, rampS: 5, holdS: 40, afterS: 40 }),
-    largeContent: 8000,
+    largeContent: 16_384,
     smallContent: 500,
     ...overrides,
   };

@@ -176,10 +176,10 @@ export function armChart(arm: ArmResult, plan: Plan): string {
   );
   panel(
     3,
-    'pool capacity (% of the adaptive bound max)',
+    'pool capacity (% of static-large)',
     '%',
     POOLS.map((pool, i) => ({
-      label: `${pool} (max ${bounds[pool].max})`,
+      label: `${pool} (100 % = ${bounds[pool].max})`,
       color: COLORS[i % COLORS.length] as string,
       values: seconds.map((s) => {
         const c = s.capacities[pool];
