@@ -120,7 +120,7 @@ export function makePlan(quick: boolean, overrides: Partial<Record<PlanKnob, num
     ...(quick
       ? { warmS: 4, calmS: 10, rampS: 3, holdS: 8, afterS: 10 }
       : { warmS: 10, calmS: 30, rampS: 5, holdS: 40, afterS: 40 }),
-    largeContent: 16_384,
+    largeContent: 12_000,
     smallContent: 500,
     ...overrides,
   };
