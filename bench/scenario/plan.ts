@@ -118,7 +118,7 @@ export function makePlan(quick: boolean, overrides: Partial<Record<PlanKnob, num
     timeoutMs: 2000,
     neighbourMiB: 170,
     ...(quick
-      ? { warmS: 4, calmS: 10, rampS: 3, holdS: 8, afterS: 10 }
+      ? { warmS: 8, calmS: 8, rampS: 3, holdS: 7, afterS: 8 }
       : { warmS: 10, calmS: 30, rampS: 5, holdS: 40, afterS: 40 }),
     largeContent: 12_000,
     smallContent: 500,

@@ -9,7 +9,7 @@ import { POOLS, poolBounds } from './plan.js';
 
 const W = 900;
 const LEFT = 70;
-const RIGHT = 170;
+const RIGHT = 200;
 const PANEL = 130;
 const GAP = 34;
 const TOP = 40;
