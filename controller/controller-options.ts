@@ -6,6 +6,7 @@ import type { Clock } from '../core/clock.js';
 import type { DecisionRecord } from './decision-log.js';
 import type { EventHub } from './events.js';
 import type { Logger } from './logger.js';
+import type { MemorySampler } from './memory-sampler.js';
 import type { Scheduler } from './scheduler.js';
 import type { CacheSampler, ServiceObserver } from './sensing.js';
 import type { DecisionJournal } from './state/decision-journal.js';
@@ -17,6 +18,13 @@ export interface ControllerOptions {
   readonly source: string;
   readonly cache: CacheSampler;
   readonly observe: ServiceObserver;
+  /**
+   * Reads a service's memory between ticks (the `service` cache source's fast path, see
+   * `ServiceCachePoller`); none: services' memory is read at ticks only.
+   */
+  readonly memorySampler?: MemorySampler;
+  /** See `ServiceCachePollerDeps.margin`. */
+  readonly servicePollMargin?: number;
   readonly pusher?: Pusher;
   /** Options of the default pusher (an `HttpPusher`); unused when `pusher` is given. */
   readonly pusherOptions?: HttpPusherOptions;

@@ -29,6 +29,8 @@ import { registerProcessMetrics } from './process-metrics.js';
 import { buildStatus } from './status.js';
 import type { StatusDocument } from './status.js';
 import { TickDriver } from './tick-driver.js';
+import type { MemorySample } from './memory-sampler.js';
+import { ServiceCachePoller } from './service-cache-poller.js';
 
 export class Controller implements ControllerApi {
   readonly registry: Registry;
@@ -45,6 +47,7 @@ export class Controller implements ControllerApi {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly driver: TickDriver;
+  private readonly poller: ServiceCachePoller | undefined;
   private readonly reloader: ConfigReloader;
   private readonly stopProcessMetrics: () => void;
   private firstTickDone = false;
@@ -72,7 +75,11 @@ export class Controller implements ControllerApi {
     this.telemetry.paused(this.wired.pause.paused); // a restored pause shows at once
     const { scheduler, fastScheduler, tickDeadlineMs, source, cacheFactory } = options;
     const tick = (signal: AbortSignal): Promise<void> => this.tickOnce(signal);
-    const fastSample = (): void => void this.fastSample();
+    this.poller = this.makePoller();
+    const fastSample = (): void => {
+      void this.fastSample();
+      this.poller?.sample();
+    };
     const timing = { scheduler, fastScheduler, tickDeadlineMs };
     this.driver = new TickDriver({ config, tick, fastSample, telemetry, logger, ...timing });
     const { loop, driver } = this;
@@ -106,6 +113,32 @@ export class Controller implements ControllerApi {
   }
 
   /**
+   * A service's memory read between ticks (see `ServiceCachePoller`): its shrinks at once;
+   * resolves when their pushes end, never rejects.
+   */
+  async serviceCacheSample(service: string, sample: MemorySample): Promise<void> {
+    try {
+      if (await this.loop.serviceCacheSample(service, sample)) this.publishSignals();
+      this.persist();
+      await this.loop.settled();
+    } catch (err) {
+      this.logger.error({ err }, 'service cache sample failed');
+    }
+  }
+
+  private makePoller(): ServiceCachePoller | undefined {
+    const { memorySampler, servicePollMargin } = this.options;
+    if (memorySampler === undefined) return undefined;
+    return new ServiceCachePoller({
+      config: () => this.loop.config,
+      last: (service) => this.loop.serviceCache(service),
+      sample: memorySampler,
+      onSample: (service, sample) => this.serviceCacheSample(service, sample),
+      ...(servicePollMargin !== undefined ? { margin: servicePollMargin } : {}),
+    });
+  }
+
+  /**
    * Runs one tick now (or joins the one running) and resolves when its pushes have ended;
    * failures are logged, never thrown. Scheduled ticks do not wait for pushes.
    */
@@ -129,6 +162,7 @@ export class Controller implements ControllerApi {
   /** Stops ticking, waits for the running tick, closes connections. */
   async stop(): Promise<void> {
     await this.driver.stop();
+    await this.poller?.stop();
     await this.loop.settled();
     await this.pusher.close();
     this.stopProcessMetrics();

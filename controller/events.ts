@@ -133,6 +133,8 @@ export interface SignalsEvent {
   readonly at: string;
   readonly cache: SignalStatus;
   readonly load: Readonly<Record<string, SignalStatus>>;
+  /** Each service's cache signal (`services[].cache` of the status). */
+  readonly serviceCache: Readonly<Record<string, SignalStatus>>;
   readonly pools: readonly PoolTargetView[];
   readonly paused: boolean;
 }
@@ -143,6 +145,7 @@ export function signalsEvent(status: StatusDocument, at: string): SignalsEvent {
     at,
     cache: status.signals.cache,
     load: status.signals.load,
+    serviceCache: Object.fromEntries(status.services.map((s) => [s.name, s.cache])),
     pools: status.services.flatMap((s) =>
       s.pools.map((p) => ({
         service: s.name,

@@ -5,7 +5,7 @@
  */
 import type { PoolDecision } from '../policies/decision.js';
 import type { Config } from '../policies/types.js';
-import type { Signals } from '../core/signals.js';
+import type { Reading, Signals } from '../core/signals.js';
 import { describeConfig, forgetRemoved } from './metrics.js';
 import type { Metrics } from './metrics.js';
 import type { ServiceObservation } from './sensing.js';
@@ -24,10 +24,18 @@ export class LoopTelemetry {
       m.poolCapacity.set({ service, pool }, capacity);
   }
 
-  /** The signals a tick or a fast-path sample decided on. */
-  signals(signals: Signals): void {
+  /**
+   * The signals a tick or a fast-path sample decided on; with the `service` cache source,
+   * `serviceCache` holds each service's combined cache reading (the one its pools see).
+   */
+  signals(signals: Signals, serviceCache?: Readonly<Record<string, Reading | undefined>>): void {
     const m = this.metrics;
     if (!m) return;
+    for (const [service, reading] of Object.entries(serviceCache ?? {})) {
+      if (reading && Number.isFinite(reading.value))
+        m.signal.set({ signal: 'cache', service }, reading.value);
+      m.signalStale.set({ signal: 'cache', service }, !reading || reading.stale ? 1 : 0);
+    }
     const { cache, load } = signals;
     if (cache && Number.isFinite(cache.value)) m.signal.set({ signal: 'cache' }, cache.value);
     m.signalStale.set({ signal: 'cache' }, !cache || cache.stale ? 1 : 0);

@@ -11,6 +11,7 @@ import type { DecisionState, PoolDecision } from '../policies/decision.js';
 import { fastPath } from '../policies/fast-path.js';
 import { nameRecord, own } from '../policies/names.js';
 import { stateAfterReload } from '../policies/reload.js';
+import { serviceCacheReading, usesServiceCache } from '../policies/service-cache.js';
 import type { Config } from '../policies/types.js';
 import type { Reading, Signals } from '../core/signals.js';
 import type { Clock } from '../core/clock.js';
@@ -114,12 +115,15 @@ export class ControlLoop {
     if (observations === undefined || signal?.aborted) return;
     const now = clock.now();
     const load = nameRecord<Reading | undefined>();
+    const serviceCache = nameRecord<Reading | undefined>();
     config.services.forEach((service, i) => {
       const seen = views.record(service, observations[i] as ServiceObservation);
       telemetry.serviceObserved(service.name, seen.obs);
       load[service.name] = seen.load;
+      if (seen.cache !== undefined) serviceCache[service.name] = seen.cache;
     });
-    this.sensed(cache ? { cache, load } : { load });
+    const perService = usesServiceCache(config.policy.signals.cache) ? { serviceCache } : {};
+    this.sensed(cache ? { cache, load, ...perService } : { load, ...perService });
     const overrides = this.deps.overrides.all();
     const out = decide({ state: this.state, signals: this.signals, config, now, overrides });
     this.state = out.state;
@@ -137,6 +141,35 @@ export class ControlLoop {
     const cache = this.cache.collect();
     if (!cache) return false;
     this.sensed({ ...this.signals, cache });
+    return this.fastDecide();
+  }
+
+  /**
+   * A fast sample of a service's own cache (its stats read between ticks, `service` source):
+   * kept as its reading, and the shrinks it makes due taken at once, as for a node sample.
+   * Resolves true when it shrank a pool.
+   */
+  async serviceCacheSample(
+    service: string,
+    obs: Pick<ServiceObservation, 'ok' | 'at' | 'cache' | 'cacheSources'>,
+  ): Promise<boolean> {
+    if (this.tickCount === 0 || !usesServiceCache(this.configValue.policy.signals.cache)) return false;
+    if (!this.configValue.services.some((s) => s.name === service)) return false;
+    const reading = this.deps.views.cacheSampled(service, obs);
+    const serviceCache = Object.assign(nameRecord<Reading | undefined>(), this.signals.serviceCache);
+    if (reading === undefined) delete serviceCache[service];
+    else serviceCache[service] = reading;
+    this.sensed({ ...this.signals, serviceCache });
+    return this.fastDecide();
+  }
+
+  /** The last reading of a service's own cache (for the fast poll's cadence). */
+  serviceCache(service: string): Reading | undefined {
+    return this.deps.views.lastCache(service);
+  }
+
+  /** The fast path on the signals sensed last: the shrinks due, pushed at once. */
+  private fastDecide(): Promise<boolean> {
     const now = this.deps.clock.now();
     const overrides = this.deps.overrides.all();
     const out = fastPath({
@@ -148,7 +181,7 @@ export class ControlLoop {
     });
     this.state = out.state;
     this.reconcile(out.shrinks, now);
-    return out.shrinks.length > 0;
+    return Promise.resolve(out.shrinks.length > 0);
   }
 
   /** Resolves once every push started so far has ended. */
@@ -158,7 +191,16 @@ export class ControlLoop {
 
   private sensed(signals: Signals): void {
     this.signals = signals;
-    this.deps.telemetry.signals(signals);
+    const spec = this.configValue.policy.signals.cache;
+    if (!usesServiceCache(spec)) {
+      this.deps.telemetry.signals(signals);
+      return;
+    }
+    const perService = nameRecord<Reading | undefined>();
+    for (const service of this.configValue.services) {
+      perService[service.name] = serviceCacheReading(signals, service.name, spec);
+    }
+    this.deps.telemetry.signals(signals, perService);
   }
 
   /** Records each decision and brings its pool to it. */

@@ -95,7 +95,7 @@ export class Metrics {
     });
     this.signal = new Gauge({
       name: METRIC.signal,
-      help: 'Signal value, 0 to 1 (cache is node-wide; load has a service label).',
+      help: 'Signal value, 0 to 1 (cache without service label: node-wide; with it: the service cache source; load per service).',
       labelNames: ['signal', 'service'],
       registers,
     });
@@ -224,9 +224,14 @@ export function describeConfig(metrics: Metrics, config: Config): void {
  */
 export function forgetRemoved(metrics: Metrics, before: Config, after: Config): void {
   const kept = new Map(after.services.map((s) => [s.name, new Set(s.pools.map((p) => p.name))]));
+  const perService = after.policy.signals.cache.sources.includes('service');
   for (const service of before.services) {
     const pools = kept.get(service.name);
     const s = { service: service.name };
+    if (pools === undefined || !perService) {
+      metrics.signal.remove({ signal: 'cache', ...s });
+      metrics.signalStale.remove({ signal: 'cache', ...s });
+    }
     if (pools === undefined) {
       for (const m of [metrics.pushes, metrics.pushFailures, metrics.serviceUp, metrics.unknownPools])
         m.remove(s);

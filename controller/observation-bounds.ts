@@ -38,5 +38,7 @@ export function boundObservation(
     ...(obs.load !== undefined ? { load: obs.load } : {}),
     ...(obs.loadSources !== undefined ? { loadSources: obs.loadSources } : {}),
     ...(obs.loadReason !== undefined ? { loadReason: cut(obs.loadReason) } : {}),
+    ...(obs.cache !== undefined ? { cache: obs.cache } : {}),
+    ...(obs.cacheSources !== undefined ? { cacheSources: obs.cacheSources } : {}),
   };
 }

@@ -6,6 +6,7 @@
 import { fetchPrometheusLoad } from '../probes/prometheus-fetch.js';
 import { PromLoadEvaluator } from '../probes/prometheus-load.js';
 import { fetchServiceStats, loadFromStats } from '../probes/service-load.js';
+import { memoryFromStats } from '../probes/service-memory.js';
 import type { Config, PromLoadSpec, ServiceSpec } from '../policies/types.js';
 import { systemClock } from '../core/clock.js';
 import type { Clock } from '../core/clock.js';
@@ -60,7 +61,9 @@ export function statsObserver(options: StatsObserverOptions = {}): ServiceObserv
       notes.push(`prometheus: ${prom.reason}`);
     }
     const values = sources.map(([, value]) => value);
-    const base = { ok: true, at: stats.at, capacities } as const;
+    const memory = memoryFromStats(stats.stats, config.policy.signals.cache.psiSaturation);
+    const cache = memory === undefined ? {} : { cache: memory.value, cacheSources: memory.parts };
+    const base = { ok: true, at: stats.at, capacities, ...cache } as const;
     const loadReason = notes.length > 0 ? { loadReason: notes.join('; ') } : {};
     if (values.length === 0) {
       return {

@@ -34,6 +34,13 @@ export interface ServiceObservation {
   readonly loadSources?: Readonly<Record<string, number>>;
   /** Why `load` is undefined, or what it had to do without. */
   readonly loadReason?: string;
+  /**
+   * The service's own cache value (0..1) from its `memory` block (the `service` cache source),
+   * undefined when it reports none (it then falls back to the node's signal).
+   */
+  readonly cache?: number;
+  /** The parts behind `cache` (`unreclaimable`, `pressure`), for the decision's explanation. */
+  readonly cacheSources?: Readonly<Record<string, number>>;
 }
 
 /**

@@ -12,6 +12,16 @@ import type { ServiceObservation } from './sensing.js';
 interface ServiceView {
   observation?: ServiceObservation;
   lastLoad?: Reading | undefined;
+  /** The last reading of the service's own cache (`service` source), undefined without one. */
+  lastCache?: Reading | undefined;
+}
+
+/** What one observation gives the loop: the service's load and its own cache reading. */
+export interface RecordedObservation {
+  readonly obs: ServiceObservation;
+  readonly load: Reading;
+  /** Undefined when the service reports no memory block (it falls back to the node's signal). */
+  readonly cache: Reading | undefined;
 }
 
 export class ServiceViews {
@@ -24,16 +34,17 @@ export class ServiceViews {
    * Keeps what `reported` tells of `service` and returns the service's load reading for this
    * tick: fresh, stale with the reason it could not be read, or stale at the last good value.
    */
-  record(service: ServiceSpec, reported: ServiceObservation): { obs: ServiceObservation; load: Reading } {
+  record(service: ServiceSpec, reported: ServiceObservation): RecordedObservation {
     const obs = boundObservation(service, reported, this.maxReasonChars);
     const view = this.views.get(service.name) ?? {};
     this.views.set(service.name, view);
     view.observation = obs;
+    const cache = this.cacheReading(view, obs);
     if (obs.ok) {
       if (obs.load === undefined) {
         view.lastLoad = undefined;
         const reason = obs.loadReason ?? 'the service reports no load fields';
-        return { obs, load: { value: NaN, at: obs.at, stale: true, reason } };
+        return { obs, load: { value: NaN, at: obs.at, stale: true, reason }, cache };
       }
       view.lastLoad = {
         value: obs.load,
@@ -42,11 +53,41 @@ export class ServiceViews {
         ...(obs.loadSources !== undefined ? { sources: obs.loadSources } : {}),
         ...(obs.loadReason !== undefined ? { reason: obs.loadReason } : {}),
       };
-      return { obs, load: view.lastLoad };
+      return { obs, load: view.lastLoad, cache };
     }
     const last = view.lastLoad;
     const reason = obs.reason ?? 'service did not answer';
-    return { obs, load: { value: last?.value ?? NaN, at: last?.at ?? obs.at, stale: true, reason } };
+    return { obs, load: { value: last?.value ?? NaN, at: last?.at ?? obs.at, stale: true, reason }, cache };
+  }
+
+  /**
+   * A fast sample of the service's own cache (stats read between ticks for the fast path): kept
+   * as its last reading. Returns the reading, or undefined when the service is not configured.
+   */
+  cacheSampled(
+    service: string,
+    obs: Pick<ServiceObservation, 'ok' | 'at' | 'cache' | 'cacheSources'>,
+  ): Reading | undefined {
+    const view = this.views.get(service);
+    if (!view || !obs.ok) return view?.lastCache;
+    view.lastCache = obs.cache === undefined ? undefined : fresh(obs.cache, obs.at, obs.cacheSources);
+    return view.lastCache;
+  }
+
+  /** The last reading of a service's own cache, if any. */
+  lastCache(service: string): Reading | undefined {
+    return this.views.get(service)?.lastCache;
+  }
+
+  /** The service's own cache reading from `obs`: fresh, absent, or stale at the last good value. */
+  private cacheReading(view: ServiceView, obs: ServiceObservation): Reading | undefined {
+    if (obs.ok) {
+      view.lastCache = obs.cache === undefined ? undefined : fresh(obs.cache, obs.at, obs.cacheSources);
+      return view.lastCache;
+    }
+    const last = view.lastCache;
+    if (last === undefined) return undefined;
+    return { ...last, stale: true, reason: obs.reason ?? 'service did not answer' };
   }
 
   /** The last observation of a service, if any. */
@@ -72,4 +113,8 @@ export class ServiceViews {
     const names = new Set(config.services.map((s) => s.name));
     for (const name of this.views.keys()) if (!names.has(name)) this.views.delete(name);
   }
+}
+
+function fresh(value: number, at: number, sources: Readonly<Record<string, number>> | undefined): Reading {
+  return { value, at, stale: false, ...(sources !== undefined ? { sources } : {}) };
 }

@@ -32,6 +32,11 @@ export class TraceError extends Error {
 export interface TraceTick {
   readonly t: number;
   readonly cache?: number;
+  /**
+   * The cache per service name (a trace's `cache` as an object, `service` cache source): the
+   * signal each service's pools see; a service absent here has no cache at this line.
+   */
+  readonly serviceCache?: Readonly<Record<string, number>>;
   /** Load per service name; a service absent here has no load at this tick. */
   readonly load: Readonly<Record<string, number>>;
 }
@@ -71,6 +76,23 @@ function level(v: unknown, where: string, fail: (detail: string) => never): numb
   return v;
 }
 
+function parsePerService(
+  v: Record<string, unknown>,
+  what: string,
+  services: readonly string[],
+  fail: (detail: string) => never,
+): Record<string, number> {
+  const out: [string, number][] = [];
+  for (const [name, value] of Object.entries(v)) {
+    if (!services.includes(name)) {
+      return fail(`"${what}" names unknown service "${name}" (services: ${services.join(', ') || 'none'})`);
+    }
+    const n = level(value, `${what}.${name}`, fail);
+    if (n !== undefined) out.push([name, n]);
+  }
+  return Object.fromEntries(out);
+}
+
 function parseLoad(
   v: unknown,
   services: readonly string[],
@@ -78,16 +100,7 @@ function parseLoad(
 ): Record<string, number> {
   // Entries made a record by Object.fromEntries (own properties): a service may be `__proto__`.
   const load: [string, number][] = [];
-  if (isRecord(v)) {
-    for (const [name, value] of Object.entries(v)) {
-      if (!services.includes(name)) {
-        return fail(`"load" names unknown service "${name}" (services: ${services.join(', ') || 'none'})`);
-      }
-      const n = level(value, `load.${name}`, fail);
-      if (n !== undefined) load.push([name, n]);
-    }
-    return Object.fromEntries(load);
-  }
+  if (isRecord(v)) return parsePerService(v, 'load', services, fail);
   if (Array.isArray(v))
     return fail(`"load" must be a number or an object of numbers per service, got an array`);
   const n = level(v, 'load', fail);
@@ -127,8 +140,11 @@ export function parseTraceLine(
   if (typeof t !== 'number') return fail(`"t" must be a number of milliseconds, got ${describe(t)}`);
   if (!Number.isFinite(t)) return fail(`"t" must be a finite number of milliseconds, got ${t}`);
   if (t < 0) return fail(`"t" must not be negative, got ${t}`);
-  const cache = level(raw['cache'], 'cache', fail);
   const load = parseLoad(raw['load'], services, fail);
+  if (isRecord(raw['cache'])) {
+    return { t, serviceCache: parsePerService(raw['cache'], 'cache', services, fail), load };
+  }
+  const cache = level(raw['cache'], 'cache', fail);
   return cache === undefined ? { t, load } : { t, cache, load };
 }
 
@@ -136,7 +152,17 @@ export function parseTraceLine(
 export function tickSignals(tick: TraceTick): Signals {
   const fresh = (value: number): Reading => ({ value, at: tick.t, stale: false });
   const load = Object.fromEntries(Object.entries(tick.load).map(([name, value]) => [name, fresh(value)]));
-  return tick.cache === undefined ? { load } : { cache: fresh(tick.cache), load };
+  const perService =
+    tick.serviceCache === undefined ? {} : { serviceCache: perServiceReadings(tick.serviceCache, tick.t) };
+  return tick.cache === undefined
+    ? { load, ...perService }
+    : { cache: fresh(tick.cache), load, ...perService };
+}
+
+function perServiceReadings(values: Readonly<Record<string, number>>, at: number): Record<string, Reading> {
+  return Object.fromEntries(
+    Object.entries(values).map(([name, value]) => [name, { value, at, stale: false }]),
+  );
 }
 
 /** What the replay carries from line to line, as the live loop does. */
@@ -159,8 +185,13 @@ function replayLine(config: Config, replay: Replay, tick: TraceTick): readonly P
     replay.state = out.state;
     return out.decisions.filter((d) => d.to !== d.from);
   }
-  if (replay.signals === undefined || tick.cache === undefined) return [];
-  replay.signals = { ...replay.signals, cache: { value: tick.cache, at: now, stale: false } };
+  if (replay.signals === undefined) return [];
+  if (tick.cache !== undefined) {
+    replay.signals = { ...replay.signals, cache: { value: tick.cache, at: now, stale: false } };
+  } else if (tick.serviceCache !== undefined) {
+    const serviceCache = { ...replay.signals.serviceCache, ...perServiceReadings(tick.serviceCache, now) };
+    replay.signals = { ...replay.signals, serviceCache };
+  } else return [];
   const out = fastPath({ state: replay.state, signals: replay.signals, config, now });
   replay.state = out.state;
   return out.shrinks;

@@ -2,6 +2,7 @@
  * The document of `GET /api/v1/status` (README "HTTP API"), built from a snapshot of the loop.
  */
 import { nameRecord, own } from '../policies/names.js';
+import { serviceCacheReading } from '../policies/service-cache.js';
 import type { Reading } from '../core/signals.js';
 import type { LoopSnapshot } from './loop-snapshot.js';
 
@@ -33,6 +34,11 @@ export interface ServiceStatus {
   readonly mode: 'enforce' | 'observe';
   readonly healthy: boolean;
   readonly lastError: string | null;
+  /**
+   * The cache signal this service's pools see: with the `service` source the max of the node's
+   * and the service's own container's (its parts under `sources`), else the node's.
+   */
+  readonly cache: SignalStatus;
   readonly pools: readonly PoolStatus[];
 }
 
@@ -82,6 +88,10 @@ export function buildStatus(loop: LoopSnapshot, policy: PolicyMeta): StatusDocum
       mode: service.mode,
       healthy: obs?.ok ?? false,
       lastError: obs && !obs.ok ? (obs.reason ?? 'unknown error') : null,
+      cache: signalStatus(
+        serviceCacheReading(signals, service.name, config.policy.signals.cache),
+        ticked ? 'no cache source' : 'not read yet',
+      ),
       pools: service.pools.map((pool): PoolStatus => {
         const { target, decision } = loop.pool(service.name, pool.name);
         return {

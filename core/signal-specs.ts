@@ -3,19 +3,43 @@
  * loader validates them (policies/schema.ts); the probes read with them; neither owns them.
  */
 
-/** The sources the `cache` signal can be the max of. */
-export const CACHE_SOURCES = ['meminfo', 'psi', 'cgroup', 'refault'] as const;
+/**
+ * The sources the `cache` signal can be the max of. The first four are node-wide (the controller
+ * reads them itself); `service` is each service's own container, from the `memory` block of its
+ * stats (README "Configuration reference": then every service has its own cache signal).
+ */
+export const CACHE_SOURCES = ['meminfo', 'psi', 'cgroup', 'refault', 'service'] as const;
 export type CacheSource = (typeof CACHE_SOURCES)[number];
+
+/** What the `cgroup` source measures against the limit. */
+export const CGROUP_READINGS = ['workingSet', 'unreclaimable'] as const;
+export type CgroupReading = (typeof CGROUP_READINGS)[number];
+
+/** The sources the controller reads on the node (all but `service`). */
+export type NodeCacheSource = Exclude<CacheSource, 'service'>;
+
+export function isNodeCacheSource(source: CacheSource): source is NodeCacheSource {
+  return source !== 'service';
+}
 
 export interface CacheSignalSpec {
   readonly sources: readonly CacheSource[];
-  /** PSI `some` percentage that counts as full pressure (1.0). */
+  /**
+   * PSI `some` percentage that counts as full pressure (1.0), for the node's `psi` source and a
+   * service's `memory.pressure` (a 0..1 share: pressure * 100 / psiSaturation).
+   */
   readonly psiSaturation: number;
   /**
    * The cgroup the `cgroup` source (and a cgroup-scoped `refault`) reads: absolute, or relative
    * to the cgroup root (POOLPILOT_CGROUP_ROOT). Undefined: the root itself.
    */
   readonly cgroupPath?: string;
+  /**
+   * What the `cgroup` source sets against the limit: the working set (usage - inactive_file, the
+   * default) or the unreclaimable memory (anon + shmem + unreclaimable kernel memory), which suits
+   * a file server whose cgroup is always full of active page cache.
+   */
+  readonly cgroupReading?: CgroupReading;
   /** Refaulted file pages per second that count as full pressure (1.0). */
   readonly refaultSaturation: number;
 }

@@ -21,7 +21,14 @@ export interface Reading {
 
 /** What `decide()` sees at one tick. A missing key is a missing signal. */
 export interface Signals {
+  /** The node-wide cache signal (the node sources). */
   readonly cache?: Reading;
+  /**
+   * With the `service` cache source: each service's own container's reading (from the `memory`
+   * block of its stats), before it is combined with the node's. A service absent here (or
+   * undefined) reports no memory block and falls back to the node's signal.
+   */
+  readonly serviceCache?: Readonly<Record<string, Reading | undefined>>;
   /** Load per service name. */
   readonly load: Readonly<Record<string, Reading | undefined>>;
 }

@@ -102,6 +102,7 @@ export function buildConfig(raw: RawConfig): Config {
           sources: cache?.sources ? [...cache.sources] : d.signals.cache.sources,
           psiSaturation: cache?.psiSaturation ?? d.signals.cache.psiSaturation,
           ...(cache?.cgroupPath === undefined ? {} : { cgroupPath: cache.cgroupPath }),
+          ...(cache?.cgroupReading === undefined ? {} : { cgroupReading: cache.cgroupReading }),
           refaultSaturation: cache?.refaultSaturation ?? d.signals.cache.refaultSaturation,
         },
         load: { delayLimitMs: p.signals?.load?.delayLimitMs ?? d.signals.load.delayLimitMs },

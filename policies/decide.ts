@@ -10,6 +10,7 @@ import { poolKey } from './decision.js';
 import { own } from './names.js';
 import { overrideActive } from './overrides.js';
 import { findRule, viewSignal } from './rule-search.js';
+import { serviceCacheView, usesServiceCache } from './service-cache.js';
 import type { SignalView, Views } from './rule-search.js';
 import type {
   BandMemory,
@@ -164,7 +165,8 @@ function decidePool(input: PoolInput): { decision: PoolDecision; state: PoolStat
 
 /**
  * Decide every configured pool's capacity at `now`, in configuration order. Bands are classified
- * with the hysteresis remembered in `state` (cache once for the node, load per service); a signal
+ * with the hysteresis remembered in `state` (cache once for the node, or per service with the
+ * `service` source; load per service); a signal
  * that is missing, stale or older than `staleAfter` keeps its remembered band and is unusable, and
  * the first rule that names it gives the pool `onMissing`. An unexpired override pins the target.
  * Returns the next state (only configured pools kept) and one decision per pool, changed or not.
@@ -172,10 +174,17 @@ function decidePool(input: PoolInput): { decision: PoolDecision; state: PoolStat
 export function decide(input: DecideInput): DecideOutput {
   const { config, signals, state, now } = input;
   const { policy } = config;
-  const cache = viewSignal(signals.cache, policy.bands.cache, state.bands.cache, now, policy.staleAfterMs);
+  const nodeCache = viewSignal(
+    signals.cache,
+    policy.bands.cache,
+    state.bands.cache,
+    now,
+    policy.staleAfterMs,
+  );
   // Built as entries and made records by Object.fromEntries, which defines own properties: a
   // service named `__proto__` is a key like any other (`r[name] = v` would set the prototype).
   const loadBands: [string, BandName][] = [];
+  const cacheBands: [string, BandName][] = [];
   const pools: [string, PoolState][] = [];
   const decisions: PoolDecision[] = [];
   for (const service of config.services) {
@@ -189,6 +198,8 @@ export function decide(input: DecideInput): DecideOutput {
     );
     const loadBand = load.band ?? remembered;
     if (loadBand !== undefined) loadBands.push([service.name, loadBand]);
+    const { view: cache, band: serviceCacheBand } = serviceCacheView(input, service.name, nodeCache);
+    if (serviceCacheBand !== undefined) cacheBands.push([service.name, serviceCacheBand]);
     for (const pool of service.pools) {
       const key = poolKey(service.name, pool.name);
       const pinned = own(input.overrides, key);
@@ -205,8 +216,12 @@ export function decide(input: DecideInput): DecideOutput {
       decisions.push(result.decision);
     }
   }
-  const cacheBand = cache.band ?? state.bands.cache;
+  const cacheBand = nodeCache.band ?? state.bands.cache;
   const load = Object.fromEntries(loadBands);
-  const bands: BandMemory = cacheBand === undefined ? { load } : { cache: cacheBand, load };
+  const perService = usesServiceCache(policy.signals.cache)
+    ? { serviceCache: Object.fromEntries(cacheBands) }
+    : {};
+  const bands: BandMemory =
+    cacheBand === undefined ? { load, ...perService } : { cache: cacheBand, load, ...perService };
   return { state: { bands, pools: Object.fromEntries(pools) }, decisions };
 }

@@ -22,8 +22,11 @@ export interface PoolState {
 
 /** Bands remembered for hysteresis; a signal never classified is absent. */
 export interface BandMemory {
+  /** The node's cache signal. */
   readonly cache?: BandName;
   readonly load: Readonly<Record<string, BandName | undefined>>;
+  /** Each service's own cache signal, with the `service` cache source only. */
+  readonly serviceCache?: Readonly<Record<string, BandName | undefined>>;
 }
 
 export interface DecisionState {

@@ -9,6 +9,7 @@ import type { BandMemory, DecideInput, DecisionState, PoolDecision, PoolState } 
 import { own } from './names.js';
 import { overrideActive } from './overrides.js';
 import { findRule, viewSignal } from './rule-search.js';
+import { serviceCacheView, usesServiceCache } from './service-cache.js';
 import type { BandName } from './types.js';
 
 /** What one fast-path sample does: the state to keep and the shrinks to push now. */
@@ -59,10 +60,18 @@ export function fastPathDecided(input: DecideInput): FastPathOutput {
 export function calmBands(input: DecideInput): BandMemory | undefined {
   const { config, signals, state, now } = input;
   const { policy } = config;
-  const cache = viewSignal(signals.cache, policy.bands.cache, state.bands.cache, now, policy.staleAfterMs);
-  const cacheBand = cache.band ?? state.bands.cache;
+  const nodeCache = viewSignal(
+    signals.cache,
+    policy.bands.cache,
+    state.bands.cache,
+    now,
+    policy.staleAfterMs,
+  );
+  const cacheBand = nodeCache.band ?? state.bands.cache;
   if (cacheBand !== state.bands.cache) return undefined;
+  const perService = usesServiceCache(policy.signals.cache);
   const loadBands: [string, BandName][] = [];
+  const cacheBands: [string, BandName][] = [];
   for (const service of config.services) {
     const remembered = own(state.bands.load, service.name);
     const reading = own(signals.load, service.name);
@@ -70,6 +79,9 @@ export function calmBands(input: DecideInput): BandMemory | undefined {
     const band = load.band ?? remembered;
     if (band !== remembered) return undefined;
     if (band !== undefined) loadBands.push([service.name, band]);
+    const { view: cache, band: serviceBand } = serviceCacheView(input, service.name, nodeCache);
+    if (perService && serviceBand !== own(state.bands.serviceCache, service.name)) return undefined;
+    if (serviceBand !== undefined) cacheBands.push([service.name, serviceBand]);
     // The same views for every pool of the service: one search serves them all.
     const search = findRule(policy.rules, { cache, load });
     if (search.kind === 'match' && search.rule.action.kind === 'shrink') return undefined;
@@ -83,7 +95,9 @@ export function calmBands(input: DecideInput): BandMemory | undefined {
     }
   }
   // Every band is the one remembered: the memory itself when it holds nothing else.
-  if (Object.keys(state.bands.load).length === loadBands.length) return state.bands;
+  const sameCache = !perService || Object.keys(state.bands.serviceCache ?? {}).length === cacheBands.length;
+  if (Object.keys(state.bands.load).length === loadBands.length && sameCache) return state.bands;
   const load = Object.fromEntries(loadBands);
-  return cacheBand === undefined ? { load } : { cache: cacheBand, load };
+  const services = perService ? { serviceCache: Object.fromEntries(cacheBands) } : {};
+  return cacheBand === undefined ? { load, ...services } : { cache: cacheBand, load, ...services };
 }

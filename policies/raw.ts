@@ -3,6 +3,7 @@
  * defaults, durations still as written.
  */
 import type { CacheSource, Mode, OnMissing, PromLoadTerm } from './types.js';
+import type { CgroupReading } from '../core/signal-specs.js';
 
 /** A duration as written: milliseconds or a string such as `1s`. */
 export type RawDuration = number | string;
@@ -32,6 +33,7 @@ export interface RawPolicy {
       readonly psiSaturation?: number;
       readonly cgroupPath?: string;
       readonly refaultSaturation?: number;
+      readonly cgroupReading?: CgroupReading;
     };
     readonly load?: { readonly delayLimitMs?: number };
   };

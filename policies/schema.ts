@@ -10,6 +10,7 @@ import type { ErrorObject } from 'ajv';
 import { describePath, listWords, prefixed, showValueAt, suggest } from './problem.js';
 import type { PathSegment, Problem } from './problem.js';
 import { CACHE_SOURCES, MODES, ON_MISSING } from './types.js';
+import { CGROUP_READINGS } from '../core/signal-specs.js';
 import type { Policy } from './types.js';
 
 /**
@@ -151,6 +152,7 @@ const policy = strict(
           minLength: 1,
         },
         refaultSaturation: { type: 'number', exclusiveMinimum: 0 },
+        cgroupReading: { enum: [...CGROUP_READINGS] },
       }),
       load: strict({ delayLimitMs: { type: 'number', exclusiveMinimum: 0 } }),
     }),

@@ -5,7 +5,8 @@ import { PsiProbe } from './psi.js';
 import { RefaultProbe } from './refault.js';
 import { isNoValue } from './source-reading.js';
 import type { Clock } from '../core/clock.js';
-import type { CacheSignalSpec, CacheSource } from '../core/signal-specs.js';
+import { isNodeCacheSource } from '../core/signal-specs.js';
+import type { CacheSignalSpec, NodeCacheSource } from '../core/signal-specs.js';
 import type { CgroupSample } from './cgroup.js';
 import type { Reading } from '../core/signals.js';
 import type { RefaultSample } from './refault.js';
@@ -38,7 +39,8 @@ export interface CacheSignalDetails {
 }
 
 /**
- * The `cache` signal: the max of the enabled sources (`meminfo`, `psi`, `cgroup`, `refault`).
+ * The node's `cache` signal: the max of the enabled node sources (`meminfo`, `psi`, `cgroup`,
+ * `refault`; the `service` source is each service's own, policies/service-cache.ts).
  * `sources` in the reading holds the value of each source that gave one. A source that could not be
  * read is left out and named in `reason` ("without ..."); one that had nothing to say (an unlimited
  * cgroup, the first refault sample) is left out too, its note in `reason`, and does not count as a
@@ -46,7 +48,7 @@ export interface CacheSignalDetails {
  * every source had nothing to say, the value is 0 (no source shows any pressure).
  */
 export class CacheSignalProbe {
-  private readonly sources: ReadonlyArray<readonly [CacheSource, SignalSource]>;
+  private readonly sources: ReadonlyArray<readonly [NodeCacheSource, SignalSource]>;
   private readonly clock: Clock;
   private readonly cgroupProbe: CgroupProbe | undefined;
   private readonly refaultProbe: RefaultProbe | undefined;
@@ -54,10 +56,11 @@ export class CacheSignalProbe {
   constructor(options: CacheSignalProbeOptions) {
     const clock = options.clock ?? systemClock;
     this.clock = clock;
-    this.sources = [...new Set(options.spec.sources)].map(
+    // `service` is read from each service's stats, not here.
+    this.sources = [...new Set(options.spec.sources.filter(isNodeCacheSource))].map(
       (name) => [name, makeSource(name, options, clock)] as const,
     );
-    const find = (name: CacheSource) => this.sources.find(([n]) => n === name)?.[1];
+    const find = (name: NodeCacheSource) => this.sources.find(([n]) => n === name)?.[1];
     this.cgroupProbe = find('cgroup') as CgroupProbe | undefined;
     this.refaultProbe = find('refault') as RefaultProbe | undefined;
   }
@@ -123,7 +126,7 @@ export class CacheSignalProbe {
   }
 }
 
-function makeSource(name: CacheSource, options: CacheSignalProbeOptions, clock: Clock): SignalSource {
+function makeSource(name: NodeCacheSource, options: CacheSignalProbeOptions, clock: Clock): SignalSource {
   const procRoot = options.procRoot ?? '/proc';
   const { spec, cgroupRoot, monotonicMs } = options;
   const timing = monotonicMs === undefined ? { clock } : { clock, monotonicMs };
@@ -137,7 +140,7 @@ function makeSource(name: CacheSource, options: CacheSignalProbeOptions, clock: 
     case 'psi':
       return new PsiProbe({ procRoot, saturation: spec.psiSaturation, ...timing });
     case 'cgroup':
-      return new CgroupProbe({ ...cgroup, ...timing });
+      return new CgroupProbe({ ...cgroup, ...timing, reading: spec.cgroupReading ?? 'workingSet' });
     case 'refault':
       return new RefaultProbe({ procRoot, saturation: spec.refaultSaturation, ...cgroup, ...timing });
   }

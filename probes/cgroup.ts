@@ -22,6 +22,8 @@ import { counterIncrements, parseFlatKeyed } from '../core/kernel/flat-keyed.js'
 import { parsePsi } from '../core/kernel/psi-parse.js';
 import { noValue } from './source-reading.js';
 import type { Clock } from '../core/clock.js';
+import type { CgroupReading } from '../core/signal-specs.js';
+import { UNRECLAIMABLE_STAT_KEYS, unreclaimableBytes } from '../core/kernel/unreclaimable.js';
 import type { CgroupFilesOptions, CgroupLocation } from './cgroup-files.js';
 import type { CgroupEventCounts, CgroupVersion } from '../core/kernel/cgroup-parse.js';
 import type { FlatKeyed } from '../core/kernel/flat-keyed.js';
@@ -51,7 +53,12 @@ export interface CgroupSample {
   /** Absent when memory.stat could not say (the working set is then the usage). */
   readonly inactiveFileBytes?: number;
   readonly workingSetBytes: number;
-  /** `workingSet / limit` in [0, 1]; absent when the cgroup is unlimited. */
+  /** With the `unreclaimable` reading: anon + shmem + unreclaimable kernel memory. */
+  readonly unreclaimableBytes?: number;
+  /**
+   * `workingSet / limit` (or `unreclaimable / limit` with that reading) in [0, 1]; absent when the
+   * cgroup is unlimited.
+   */
   readonly value?: number;
   /** The event counters as the kernel shows them (totals since the cgroup was created). */
   readonly events: CgroupEventCounts;
@@ -76,6 +83,8 @@ export interface CgroupProbeOptions extends CgroupFilesOptions {
   readonly monotonicMs?: () => number;
   /** Samples closer than this reuse the last pressure rate (default 10 ms). */
   readonly minIntervalMs?: number;
+  /** What is set against the limit (default the working set). */
+  readonly reading?: CgroupReading;
 }
 
 const FILE_NAMES: Readonly<Record<CgroupVersion, { readonly usage: string; readonly limit: string }>> = {
@@ -96,11 +105,13 @@ export class CgroupProbe implements SignalSource {
   private location: CgroupLocation | undefined;
   private previousEvents: CgroupEventCounts | undefined;
   private lastSample: CgroupSample | undefined;
+  private readonly reading: CgroupReading;
 
   constructor(options: CgroupProbeOptions = {}) {
     this.files = new CgroupFiles(options);
     this.clock = options.clock ?? systemClock;
     this.monotonicMs = options.monotonicMs ?? (() => performance.now());
+    this.reading = options.reading ?? 'workingSet';
     this.pressureRate = new CounterRate(options.minIntervalMs ?? 10);
   }
 
@@ -165,7 +176,11 @@ export class CgroupProbe implements SignalSource {
     if (!limit.ok) return { ok: false, reason: `${dir}: ${limit.reason}` };
 
     const notes: string[] = [];
-    const stat = this.flatKeyed('memory.stat', MEMORY_STAT_KEYS);
+    const unreclaimable = this.reading === 'unreclaimable';
+    const statKeys = unreclaimable
+      ? [...MEMORY_STAT_KEYS, ...UNRECLAIMABLE_STAT_KEYS[version]]
+      : MEMORY_STAT_KEYS;
+    const stat = this.flatKeyed('memory.stat', statKeys);
     let inactive: number | undefined;
     if (stat === undefined) {
       notes.push(`${dir}: no readable memory.stat: working set = usage`);
@@ -177,6 +192,19 @@ export class CgroupProbe implements SignalSource {
     const limitBytes =
       version === 1 && stat !== undefined ? v1EffectiveLimit(limit.limitBytes, stat) : limit.limitBytes;
     const workingSet = workingSetBytes(usage.value, inactive);
+    let held = workingSet;
+    let unreclaimableFigure: number | undefined;
+    if (unreclaimable) {
+      const found = stat === undefined ? undefined : unreclaimableBytes(stat, version, usage.value);
+      if (found?.ok === true) {
+        unreclaimableFigure = held = found.bytes;
+        notes.push(...found.notes.map((n) => `${dir}: ${n}`));
+      } else {
+        notes.push(
+          `${dir}: no unreclaimable figure (${found?.reason ?? 'no memory.stat'}): working set used`,
+        );
+      }
+    }
 
     const { events, underOom } =
       version === 2 ? { events: this.v2Events(), underOom: undefined } : this.v1Events();
@@ -193,7 +221,8 @@ export class CgroupProbe implements SignalSource {
       limitBytes,
       ...(inactive === undefined ? {} : { inactiveFileBytes: inactive }),
       workingSetBytes: workingSet,
-      ...(limitBytes === null ? {} : { value: limitPressure(workingSet, limitBytes) }),
+      ...(unreclaimableFigure === undefined ? {} : { unreclaimableBytes: unreclaimableFigure }),
+      ...(limitBytes === null ? {} : { value: limitPressure(held, limitBytes) }),
       events,
       eventIncrements,
       ...(underOom === undefined ? {} : { underOom }),

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { LoadMonitor } from '../../agent/load-monitor.js';
 import { poolpilotAgent } from '../../agent/plugin.js';
-import type { ResizeEvent } from '../../agent/plugin.js';
+import type { MemoryStats, ResizeEvent } from '../../agent/plugin.js';
 import { ResizablePool } from '../../agent/resizable-pool.js';
 
 /** A resize as the agent applied it, stamped with `performance.now()` in its `onResize`. */
@@ -26,8 +26,16 @@ export class BenchAgent {
 
   private constructor() {}
 
-  /** Starts the service with one pool named `pool` at `capacity`. */
-  static async start(service: string, pool: string, capacity: number): Promise<BenchAgent> {
+  /**
+   * Starts the service with one pool named `pool` at `capacity`; `memory`, when given, is the
+   * source of the stats' `memory` block (the `service` cache source's input).
+   */
+  static async start(
+    service: string,
+    pool: string,
+    capacity: number,
+    memory?: () => MemoryStats | undefined,
+  ): Promise<BenchAgent> {
     const agent = new BenchAgent();
     const load = new LoadMonitor();
     const app = Fastify({ logger: false });
@@ -36,6 +44,7 @@ export class BenchAgent {
       service,
       pools: [new ResizablePool<object>({ name: pool, capacity, create: () => ({}) })],
       load,
+      ...(memory !== undefined ? { memory } : {}),
       onResize: (event) => agent.heard({ at: performance.now(), event }),
     });
     await app.listen({ host: '127.0.0.1', port: 0 });

@@ -51,6 +51,11 @@ const serviceSchema = {
       description: 'the push circuit breaker: open while pushes fail fast without being sent',
     },
     retries: { type: 'integer', minimum: 0, description: 'pushes retried since the start' },
+    cache: {
+      ...signalSchema,
+      description:
+        "the cache signal this service's pools see: with the service cache source, the max of the node's and its own container's (parts service.unreclaimable, service.pressure); else the node's",
+    },
     pools: { type: 'array', items: poolSchema },
   },
 } as const;

@@ -23,6 +23,12 @@ export interface RunOptions {
   readonly demoPort: number;
   /** How long SIGTERM waits for in-flight pushes and writes before abandoning them. */
   readonly shutdownTimeoutMs: number;
+  /**
+   * POOLPILOT_SERVICE_POLL_MARGIN: how far below the cache band's `high` a service's own cache
+   * may be and still be read at the fast path's cadence (`service` source); 1 reads every service
+   * at every sample. Undefined: the default (`DEFAULT_SERVICE_POLL_MARGIN`).
+   */
+  readonly servicePollMargin?: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -73,7 +79,17 @@ export function parseRunOptions(args: readonly string[], env: Env): RunOptions {
     ...(logFile !== undefined ? { logFile } : {}),
     demoPort: parsePort(env.POOLPILOT_DEMO_PORT ?? '8080', 'POOLPILOT_DEMO_PORT'),
     shutdownTimeoutMs: parseMs(env.POOLPILOT_SHUTDOWN_TIMEOUT_MS ?? '10000', 'POOLPILOT_SHUTDOWN_TIMEOUT_MS'),
+    ...marginOption(env.POOLPILOT_SERVICE_POLL_MARGIN),
   };
+}
+
+function marginOption(text: string | undefined): { servicePollMargin?: number } {
+  if (text === undefined || text === '') return {};
+  const n = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || !(n <= 1)) {
+    throw new UsageError(`POOLPILOT_SERVICE_POLL_MARGIN must be a number from 0 to 1, got "${text}"`);
+  }
+  return { servicePollMargin: n };
 }
 
 function parseMs(text: string, what: string): number {

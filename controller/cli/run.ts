@@ -26,6 +26,7 @@ import type { DemoService } from '../demo.js';
 import type { Logger } from '../logger.js';
 import type { CacheSampler } from '../sensing.js';
 import { statsObserver } from '../observer.js';
+import { statsMemorySampler } from '../memory-sampler.js';
 import { serviceTokenFiles } from '../service-token.js';
 import { SysinfoCacheSampler } from '../sysinfo-cache.js';
 import { looseTokenFileWarner } from '../token-file.js';
@@ -133,6 +134,8 @@ export async function runCommand(
     cache: cacheSampler(options, config),
     cacheFactory: (next) => cacheSampler(options, next),
     observe: statsObserver({ clock: systemClock }),
+    memorySampler: statsMemorySampler({ clock: systemClock }),
+    ...(options.servicePollMargin !== undefined ? { servicePollMargin: options.servicePollMargin } : {}),
     logger,
     defaultMetrics: true,
   });

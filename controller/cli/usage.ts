@@ -29,5 +29,8 @@ Options (environment variables of the same name are used when a flag is absent):
                                              prints one human line per decision instead)
   POOLPILOT_API_TOKEN or POOLPILOT_API_TOKEN_FILE: bearer token for mutating API routes
   POOLPILOT_SHUTDOWN_TIMEOUT_MS: how long SIGTERM waits for ticks, pushes and clients (default
-    10000); then it cuts what is left, logs it, and exits 0`,
+    10000); then it cuts what is left, logs it, and exits 0
+  POOLPILOT_SERVICE_POLL_MARGIN: with the service cache source, a service whose own cache is
+    within this much below the cache band's high is read at the fast path's cadence (default
+    0.2; 1: every service at every sample)`,
 } as const;

@@ -12,6 +12,8 @@ const charts = new SignalCharts({
   cacheEl: byId('chart-cache'),
   loadEl: byId('chart-load'),
   cacheNow: byId('cache-now'),
+  serviceCacheEl: byId('chart-service-cache'),
+  serviceCacheNow: byId('service-cache-now'),
   loadNow: byId('load-now'),
   note: byId('bands-note'),
 });
@@ -61,6 +63,7 @@ const live = new LiveData({
         at: latestReading(status.signals),
         cache: status.signals.cache,
         load: status.signals.load,
+        serviceCache: Object.fromEntries(status.services.map((s) => [s.name, s.cache])),
       });
     }
   },

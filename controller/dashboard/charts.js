@@ -1,5 +1,6 @@
-// The two live charts (uPlot): the cache signal, and one line per service's load, each with the
-// policy's band thresholds drawn across it. A stale or missing reading is a gap in its line, and
+// The live charts (uPlot): the node's cache signal, one line per service's own cache (the
+// `service` cache source: the signal each service's pools see), and one line per service's load,
+// each with the policy's band thresholds drawn across it. A stale or missing reading is a gap in its line, and
 // the caption above each chart says the latest values in words.
 import { h, level } from './dom.js';
 
@@ -15,22 +16,25 @@ const AXIS = {
 };
 
 export class SignalCharts {
-  constructor({ cacheEl, loadEl, cacheNow, loadNow, note }) {
-    this.els = { cache: cacheEl, load: loadEl };
-    this.captions = { cache: cacheNow, load: loadNow };
+  constructor({ cacheEl, loadEl, serviceCacheEl, cacheNow, loadNow, serviceCacheNow, note }) {
+    this.els = { cache: cacheEl, load: loadEl, serviceCache: serviceCacheEl };
+    this.captions = { cache: cacheNow, load: loadNow, serviceCache: serviceCacheNow };
     this.note = note;
     this.times = [];
     this.cache = [];
     /** Service name to its values, aligned with `times`. */
     this.load = new Map();
     this.services = [];
+    /** Service name to its own cache values (services that report a memory block), aligned with `times`. */
+    this.serviceCache = new Map();
+    this.cacheServices = [];
     this.bands = undefined; // unknown until the policy is read; null when not served
-    this.charts = { cache: null, load: null };
+    this.charts = { cache: null, load: null, serviceCache: null };
     this.observer = new ResizeObserver(() => this.resize());
-    this.observer.observe(cacheEl);
-    this.observer.observe(loadEl);
+    for (const el of [cacheEl, loadEl, serviceCacheEl]) this.observer.observe(el);
     this.build('cache');
     this.build('load');
+    this.build('serviceCache');
     this.describeBands();
   }
 
@@ -38,16 +42,23 @@ export class SignalCharts {
   setBands(bands) {
     this.bands = bands;
     this.describeBands();
-    this.charts.cache?.redraw(false, false);
-    this.charts.load?.redraw(false, false);
+    for (const chart of Object.values(this.charts)) chart?.redraw(false, false);
   }
 
-  /** Adds the readings of one tick: `{at, cache: SignalStatus, load: {svc: SignalStatus}}`. */
-  push({ at, cache, load }) {
+  /**
+   * Adds the readings of one tick: `{at, cache: SignalStatus, load: {svc: SignalStatus},
+   * serviceCache?: {svc: SignalStatus}}`.
+   */
+  push({ at, cache, load, serviceCache }) {
     const t = Date.parse(at) / 1000;
     if (!Number.isFinite(t)) return;
     const names = Object.keys(load ?? {});
     if (names.join('\n') !== this.services.join('\n')) this.setServices(names);
+    // A service gets a line once it reports its own memory (its cache has a `service` part).
+    const own = Object.entries(serviceCache ?? {})
+      .filter(([name, s]) => s?.sources?.service !== undefined && !this.cacheServices.includes(name))
+      .map(([name]) => name);
+    if (own.length > 0) this.setCacheServices([...this.cacheServices, ...own]);
     const last = this.times.length - 1;
     if (last >= 0 && t < this.times[last]) return; // older than what is drawn: a late poll
     const replace = last >= 0 && t === this.times[last];
@@ -55,15 +66,32 @@ export class SignalCharts {
     if (!replace) this.times.push(t);
     put(this.cache, plotted(cache));
     for (const name of this.services) put(this.load.get(name), plotted(load[name]));
+    for (const name of this.cacheServices) put(this.serviceCache.get(name), plotted(serviceCache?.[name]));
     if (this.times.length > HISTORY) {
       const cut = this.times.length - HISTORY;
       this.times.splice(0, cut);
       this.cache.splice(0, cut);
-      for (const values of this.load.values()) values.splice(0, cut);
+      for (const values of [...this.load.values(), ...this.serviceCache.values()]) values.splice(0, cut);
     }
     this.charts.cache?.setData([this.times, this.cache]);
     this.charts.load?.setData([this.times, ...this.services.map((name) => this.load.get(name))]);
-    this.caption(cache, load ?? {});
+    this.charts.serviceCache?.setData([
+      this.times,
+      ...this.cacheServices.map((n) => this.serviceCache.get(n)),
+    ]);
+    this.caption(cache, load ?? {}, serviceCache ?? {});
+  }
+
+  setCacheServices(names) {
+    for (const name of names) {
+      if (!this.serviceCache.has(name))
+        this.serviceCache.set(
+          name,
+          this.times.map(() => null),
+        );
+    }
+    this.cacheServices = names;
+    this.build('serviceCache');
   }
 
   setServices(names) {
@@ -83,26 +111,32 @@ export class SignalCharts {
       el.append(h('p', { class: 'chart-empty', text: 'No service is configured: no load to draw.' }));
       return;
     }
+    if (which === 'serviceCache' && this.cacheServices.length === 0) {
+      const text =
+        'No service reports its own memory (the service cache source): its pools see the node cache.';
+      el.append(h('p', { class: 'chart-empty', text }));
+      return;
+    }
+    const names = which === 'load' ? this.services : this.cacheServices;
+    const values = which === 'load' ? this.load : this.serviceCache;
     const series =
       which === 'cache'
         ? [{ label: 'cache', stroke: PALETTE[0], width: 2 }]
-        : this.services.map((name, i) => ({
+        : names.map((name, i) => ({
             label: name,
             stroke: PALETTE[i % PALETTE.length],
             width: 2,
             ...(i >= PALETTE.length ? { dash: [6, 3] } : {}),
           }));
     const data =
-      which === 'cache'
-        ? [this.times, this.cache]
-        : [this.times, ...this.services.map((n) => this.load.get(n))];
+      which === 'cache' ? [this.times, this.cache] : [this.times, ...names.map((n) => values.get(n))];
     const opts = {
       width: Math.max(200, el.clientWidth),
       height: HEIGHT,
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max ?? 1)] } },
       series: [{}, ...series.map((s) => ({ ...s, spanGaps: false, value: (_u, v) => level(v) }))],
       axes: [AXIS, { ...AXIS, size: 42, values: (_u, ticks) => ticks.map((v) => level(v)) }],
-      legend: { show: which === 'load' },
+      legend: { show: which !== 'cache' },
       cursor: { points: { size: 6 } },
       hooks: {
         drawClear: [(u) => this.shade(u, which)],
@@ -115,7 +149,7 @@ export class SignalCharts {
   }
 
   resize() {
-    for (const which of ['cache', 'load']) {
+    for (const which of ['cache', 'load', 'serviceCache']) {
       const chart = this.charts[which];
       const width = Math.max(200, this.els[which].clientWidth);
       if (chart && chart.width !== width) chart.setSize({ width, height: HEIGHT });
@@ -124,7 +158,7 @@ export class SignalCharts {
 
   /** The high and low bands, shaded behind the lines, their thresholds dashed. */
   shade(u, which) {
-    const spec = this.bands?.[which];
+    const spec = this.bands?.[which === 'serviceCache' ? 'cache' : which];
     if (!spec) return;
     const { ctx } = u;
     const { left, top, width, height } = u.bbox;
@@ -156,7 +190,7 @@ export class SignalCharts {
    * oldest readings are the ones they may hide.
    */
   label(u, which) {
-    const spec = this.bands?.[which];
+    const spec = this.bands?.[which === 'serviceCache' ? 'cache' : which];
     if (!spec) return;
     const { ctx } = u;
     const { left, top, height } = u.bbox;
@@ -182,7 +216,7 @@ export class SignalCharts {
     ctx.restore();
   }
 
-  caption(cache, load) {
+  caption(cache, load, serviceCache) {
     const spec = this.bands?.cache;
     const cacheText = describe(cache, spec);
     this.captions.cache.textContent = cacheText;
@@ -193,6 +227,18 @@ export class SignalCharts {
     this.els.load.setAttribute(
       'aria-label',
       `Each service's load over time. Latest: ${parts.join('; ') || 'none'}`,
+    );
+    const own = this.cacheServices.map((name) => `${name} ${describe(serviceCache[name], spec, true)}`);
+    const ownText =
+      own.length === 0
+        ? 'no service reports its memory'
+        : own.length <= 3
+          ? own.join('; ')
+          : summary(serviceCache);
+    this.captions.serviceCache.textContent = ownText;
+    this.els.serviceCache.setAttribute(
+      'aria-label',
+      `Each service's own cache pressure over time. Latest: ${own.join('; ') || 'none'}`,
     );
   }
 

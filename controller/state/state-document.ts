@@ -101,7 +101,20 @@ function bands(value: unknown, path: string): BandMemory {
       band(b, `${path}.load[${JSON.stringify(service)}]`),
     ]),
   );
-  return m.cache === undefined ? { load } : { cache: band(m.cache, `${path}.cache`), load };
+  const perService =
+    m.serviceCache === undefined
+      ? {}
+      : {
+          serviceCache: Object.fromEntries(
+            Object.entries(map(m.serviceCache, `${path}.serviceCache`)).map(([service, b]) => [
+              service,
+              band(b, `${path}.serviceCache[${JSON.stringify(service)}]`),
+            ]),
+          ),
+        };
+  return m.cache === undefined
+    ? { load, ...perService }
+    : { cache: band(m.cache, `${path}.cache`), load, ...perService };
 }
 
 function override(value: unknown, path: string): Override {

@@ -199,7 +199,7 @@ describe('GET /api/v1/events', () => {
     const signals = events.filter((e) => e.event === 'signals');
     assert.equal(signals.length, 1, 'one signals event per tick');
     const data = JSON.parse(signals[0]?.data ?? '');
-    assert.deepEqual(Object.keys(data).sort(), ['at', 'cache', 'load', 'paused', 'pools']);
+    assert.deepEqual(Object.keys(data).sort(), ['at', 'cache', 'load', 'paused', 'pools', 'serviceCache']);
     assert.equal(data.at, new Date(START + 5000).toISOString());
     assert.deepEqual(data.cache, { value: 0.8, at: data.at, stale: false });
     assert.deepEqual(data.load.nas, { value: 0.1, at: data.at, stale: false });

@@ -121,7 +121,8 @@ describe('cache signal: cgroupPath and refaultSaturation', () => {
         line: CACHE_LINE,
         column: col(text, CACHE_LINE, 'cgroups'),
         path: 'policy.signals.cache.sources[0]',
-        message: 'policy.signals.cache.sources[0]: expected meminfo, psi, cgroup or refault, got "cgroups"',
+        message:
+          'policy.signals.cache.sources[0]: expected meminfo, psi, cgroup, refault or service, got "cgroups"',
       },
       {
         line: CACHE_LINE,
