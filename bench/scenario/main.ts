@@ -102,7 +102,10 @@ async function main(): Promise<number> {
   }
   const plan = makePlan(values.quick === true, knobs);
   const wanted = values.arms?.split(',');
-  const arms = wanted === undefined ? makeArms(plan) : allArms(plan).filter((a) => wanted.includes(a.name));
+  const every = allArms(plan);
+  // --arms runs the named arms in the order given.
+  const arms =
+    wanted === undefined ? makeArms(plan) : wanted.flatMap((name) => every.filter((a) => a.name === name));
   if (wanted !== undefined && arms.length !== wanted.length) {
     throw new Error(
       `--arms: unknown arm in ${values.arms}; arms: ${allArms(plan)
