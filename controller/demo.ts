@@ -159,8 +159,23 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-/** The seed configuration pointed at the demo service, with its token file. */
-export function withDemoTarget(config: Config, demo: Pick<DemoService, 'url' | 'tokenFile'>): Config {
+/**
+ * The seed configuration pointed at the demo service, with its token file; when the service runs
+ * in a memory cgroup, its pools also see that container's pressure (the `service` cache source).
+ */
+export function withDemoTarget(
+  config: Config,
+  demo: Pick<DemoService, 'url' | 'tokenFile'> & Partial<Pick<DemoService, 'cgroup'>>,
+): Config {
   const { url, tokenFile } = demo;
-  return { ...config, services: config.services.map((s) => ({ ...s, url, tokenFile })) };
+  const services = config.services.map((s) => ({ ...s, url, tokenFile }));
+  const cache = config.policy.signals.cache;
+  if (demo.cgroup === undefined || !('path' in demo.cgroup) || cache.sources.includes('service')) {
+    return { ...config, services };
+  }
+  const signals = {
+    ...config.policy.signals,
+    cache: { ...cache, sources: [...cache.sources, 'service' as const] },
+  };
+  return { ...config, services, policy: { ...config.policy, signals } };
 }

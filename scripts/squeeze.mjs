@@ -2,7 +2,7 @@
 // Squeezes the memory cgroup of the NAS that `npm start` runs: a neighbour process joins the cgroup,
 // takes a large share of its limit for a while, then leaves. Watch the pools shrink on the dashboard
 // while it holds, and grow back under `npm run load` once it has gone.
-// Usage: npm run squeeze [-- --seconds 20 --share 0.6 --cgroup PATH]
+// Usage: npm run squeeze [-- --seconds 20 --share 0.85 --cgroup PATH]
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,16 +13,16 @@ import { openMemoryCgroup } from '../dist/controller/memory-cgroup.js';
 const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '20' },
-    share: { type: 'string', default: '0.6' },
+    share: { type: 'string', default: '0.85' },
     cgroup: { type: 'string' },
     'cgroup-root': { type: 'string', default: process.env.POOLPILOT_CGROUP_ROOT || '/sys/fs/cgroup' },
     help: { type: 'boolean', short: 'h' },
   },
 });
-const usage = 'Usage: npm run squeeze -- [--seconds 20] [--share 0.6] [--cgroup PATH] [--cgroup-root DIR]';
+const usage = 'Usage: npm run squeeze -- [--seconds 20] [--share 0.85] [--cgroup PATH] [--cgroup-root DIR]';
 if (values.help) {
   console.log(
-    `${usage}\n\nStarts a neighbour in the memory cgroup of the NAS that \`npm start\` runs: it takes\n--share of the cgroup's limit (less what would leave under 10 % free) over 2 s, holds it for\n--seconds, and leaves.`,
+    `${usage}\n\nStarts a neighbour in the memory cgroup of the NAS that \`npm start\` runs: it takes\nenough memory over 2 s that the cgroup holds --share of its limit unreclaimably (the seed\npolicy's high band is 0.7), holds it for --seconds, and leaves.`,
   );
   process.exit(0);
 }
@@ -98,7 +98,8 @@ function unreclaimable() {
 }
 
 const before = unreclaimable();
-const bytes = Math.floor(Math.min(share * cgroup.limitBytes, 0.9 * cgroup.limitBytes - before));
+// The neighbour brings what the cgroup holds unreclaimably up to `share` of its limit.
+const bytes = Math.floor(share * cgroup.limitBytes - before);
 if (bytes < 16 * 1024 * 1024) {
   console.error(
     `squeeze: ${path} has too little room left (${before >> 20} MiB of ${cgroup.limitBytes >> 20} MiB held)`,

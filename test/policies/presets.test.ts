@@ -21,6 +21,7 @@ const nas = {
     { name: 'buffers', base: 1024, min: 64, max: 8192 },
     { name: 'handles', base: 256, min: 16, max: 4096 },
     { name: 'metadata', base: 2048, min: 128, max: 16384 },
+    { name: 'content', base: 1024, min: 16, max: 16384 },
   ],
 } as const;
 
