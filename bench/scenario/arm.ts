@@ -102,6 +102,10 @@ export async function runArm(ctx: ArmContext, arm: Arm): Promise<ArmResult> {
         cli: join(ctx.dist, 'controller/cli/main.js'),
         configPath,
         procRoot: '/proc',
+        // SCENARIO_RECORD=DIR: each adaptive arm's controller records its trace to DIR/<arm>/.
+        ...(process.env.SCENARIO_RECORD
+          ? { env: { POOLPILOT_STATE_DIR: join(process.env.SCENARIO_RECORD, arm.name) } }
+          : {}),
       });
       await controller.ready();
     }

@@ -165,7 +165,7 @@ describe('a recording replays as the live controller decided', () => {
     const perService = rest.find((l) => typeof l.cache === 'object' && l.cache !== null && 'a' in l.cache);
     assert.ok(perService, 'the per-service cache is recorded');
     assert.ok(
-      rest.some((l) => JSON.stringify(l.load).includes('"b":0.9')),
+      rest.some((l) => JSON.stringify(l.load ?? {}).includes('"b":0.9')),
       'load is recorded',
     );
   });
