@@ -78,8 +78,13 @@ export function wireLoop(w: LoopWiring): WiredLoop {
   const pause = new PauseState(restored?.paused);
   const views = new ServiceViews();
   const recorder = new DecisionRecorder(log, telemetry, logger);
-  const onApplied = views.applied.bind(views);
-  const onDrift = trace ? driftNoter(trace) : undefined;
+  const pushed = new Set<string>();
+  const onApplied = (service: string, pool: string, capacity: number): void => {
+    pushed.add(JSON.stringify([service, pool]));
+    views.applied(service, pool, capacity);
+  };
+  // A pool not yet given a capacity is not drift: the service started at its own size.
+  const onDrift = trace ? driftNoter(trace, (key) => pushed.has(key)) : undefined;
   const pushes = new PushReconciler({
     ...{ pusher: w.pusher, recorder, telemetry, logger, onApplied },
     ...(onDrift ? { onDrift } : {}),
@@ -101,11 +106,14 @@ function noteFailedPush(trace: TraceSink, record: DecisionRecord): void {
 }
 
 /** Notes a pool pushed again because its service lost the capacity set, once per episode. */
-function driftNoter(trace: TraceSink): NonNullable<PushReconcilerDeps['onDrift']> {
+function driftNoter(
+  trace: TraceSink,
+  given: (key: string) => boolean,
+): NonNullable<PushReconcilerDeps['onDrift']> {
   const noted = new Map<string, number>();
   return (service, pool, reported, desired) => {
     const key = JSON.stringify([service, pool]);
-    if (noted.get(key) === desired) return;
+    if (!given(key) || noted.get(key) === desired) return;
     noted.set(key, desired);
     trace.note(
       `${service}/${pool} reported ${reported}, not the ${desired} set (a restart, or a failed push): ` +

@@ -9,6 +9,7 @@ import { decide } from '../policies/decide.js';
 import { emptyState } from '../policies/decision.js';
 import type { DecisionState, PoolDecision } from '../policies/decision.js';
 import { fastPath } from '../policies/fast-path.js';
+import { usesServiceCache } from '../policies/service-cache.js';
 import type { Config } from '../policies/types.js';
 import type { Reading, Signals } from '../core/signals.js';
 
@@ -254,9 +255,11 @@ export async function* simulate(
   let lineNo = 0;
   let lastT: number | undefined;
   let started = false;
+  const perService = usesServiceCache(config.policy.signals.cache);
+  let toldNodeCache = false;
   for await (const line of lines) {
     lineNo += 1;
-    const tick = parseTraceLine(line, lineNo, file, services);
+    let tick = parseTraceLine(line, lineNo, file, services);
     if (tick === null) continue;
     if (!('t' in tick)) {
       if (tick.note !== undefined) onNote(`${file}:${lineNo}: ${tick.note}`);
@@ -276,6 +279,19 @@ export async function* simulate(
     }
     lastT = tick.t;
     options.onLine?.(tick.t);
+    if (!perService && tick.serviceCache !== undefined && tick.cache === undefined) {
+      if (!toldNodeCache) {
+        onNote(
+          `${file}:${lineNo}: the trace's cache is per service (recorded with the service source) and this ` +
+            "configuration reads the node's: it sees the highest of the services' values",
+        );
+        toldNodeCache = true;
+      }
+      const values = Object.values(tick.serviceCache);
+      const times = tick.at === undefined ? { t: tick.t } : { t: tick.t, at: tick.at };
+      const cache = values.length === 0 ? {} : { cache: Math.max(...values) };
+      tick = { ...times, load: tick.load, ...cache };
+    }
     for (const d of replayLine(config, replay, tick)) {
       const { service, pool, from, to, action, rule, reason } = d;
       yield { t: tick.t, service, pool, from, to, action, rule, reason };

@@ -125,6 +125,20 @@ describe('a recording through simulate', () => {
     assert.match(notes[1] as string, /^rec\.jsonl:4: the controller restarted here/);
   });
 
+  it('gives a node-only configuration the highest per-service cache, and says so', async () => {
+    const text = [
+      '{"t":0,"cache":{"a":0.75,"b":0.2},"load":0.4}',
+      '{"t":1000,"cache":{"a":0.1},"load":0.4}',
+    ].join('\n');
+    const { notes, changes } = await replay(text);
+    assert.deepEqual(changes, [
+      [0, 'a', 'shrink', 1024, 819],
+      [0, 'b', 'shrink', 1024, 819],
+    ]);
+    assert.equal(notes.length, 1);
+    assert.match(notes[0] as string, /^rec\.jsonl:1: the trace's cache is per service/);
+  });
+
   it('refuses a bad start line, or one with other keys, at FILE:LINE', async () => {
     await assert.rejects(
       replay('{"start":"yesterday"}'),
