@@ -3,9 +3,10 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { Controller } from '../../controller/controller.js';
 import { statsObserver } from '../../controller/observer.js';
 import { buildServer } from '../../controller/api/server.js';
-import { loadConfigText } from '../../policies/loader.js';
+import { configOrThrow, loadConfigText } from '../../policies/loader.js';
+import type { Config } from '../../policies/types.js';
 import { CacheSignalProbe } from '../../probes/cache-signal.js';
-import { NAS_POOLS, policyYaml, SEED_SIGNALS, seedConfig } from '../helpers/config.js';
+import { NAS_POOLS, policyYaml, SEED_SIGNALS } from '../helpers/config.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 import { ManualScheduler } from '../helpers/manual-scheduler.js';
 import { FakeProcRoot } from '../helpers/proc-root.js';
@@ -34,8 +35,15 @@ describe('shadow policy (shadow: FILE) beside a real agent', () => {
   let controller: Controller;
   const resizes: number[] = [];
 
+  /** The seed policy without its grow rule (the agent's own load cannot move it): shrink or hold. */
+  function mainConfig(): Config {
+    const services = [{ name: 'nas', url: service.url, pools: NAS_POOLS }];
+    const yaml = policyYaml({ name: 'test-seed', fastPath: '100ms', signals: SEED_SIGNALS, services });
+    return { ...configOrThrow(loadConfigText(yaml, 'test.yaml')), shadow: 'shadow.yaml' };
+  }
+
   function start(withShadow = true): Controller {
-    const config = { ...seedConfig({ url: service.url, fastPath: '100ms' }), shadow: 'shadow.yaml' };
+    const config = mainConfig();
     const c = new Controller({
       config,
       ...(withShadow ? { shadow: shadowLoaded() } : {}),
@@ -117,6 +125,26 @@ describe('shadow policy (shadow: FILE) beside a real agent', () => {
       ],
       'the main log has none of the shadow decisions',
     );
+  });
+
+  it('while the main policy holds, no PUT ever reaches the agent, however much the shadow shrinks', async () => {
+    // The shadow calls cache above 0.4 high; the main policy, above 0.7. At 0.5 only the shadow acts.
+    const eager = shadowYaml('eager').replace('cache: { low: 0.3, high: 0.7', 'cache: { low: 0.2, high: 0.4');
+    controller = start(false);
+    assert.equal(await controller.reloadShadow(loadConfigText(eager, 'eager.yaml'), 'eager.yaml'), true);
+    proc.setUsed(0.5);
+    for (let i = 0; i < 6; i++) {
+      await controller.tick();
+      clock.advance(1000);
+      await controller.fastSample();
+      clock.advance(1000);
+    }
+    assert.equal(pool('buffers').target, 1024, 'the main policy held');
+    assert.equal(pool('buffers').shadowTarget, 64, 'the shadow went down to min');
+    assert.ok(controller.decisions(100, true).length >= 3 * 4, 'the shadow decided many times');
+    assert.deepEqual(resizes, [], 'not one PUT');
+    assert.equal(service.pools.buffers.stats().capacity, 1024);
+    assert.deepEqual(controller.decisions(100), []);
   });
 
   it('reloads the shadow file like the configuration: last good kept, error in status and metrics', async () => {
