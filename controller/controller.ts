@@ -83,7 +83,19 @@ export class Controller implements ControllerApi {
     const timing = { scheduler, fastScheduler, tickDeadlineMs };
     this.driver = new TickDriver({ config, tick, fastSample, telemetry, logger, ...timing });
     const { loop, driver } = this;
-    const reloadDeps = { loop, driver, telemetry, events, logger, clock, source, cache, cacheFactory };
+    const shadow = options.shadow;
+    const reloadDeps = {
+      loop,
+      driver,
+      telemetry,
+      events,
+      logger,
+      clock,
+      source,
+      cache,
+      cacheFactory,
+      shadow,
+    };
     this.reloader = new ConfigReloader(reloadDeps);
   }
 
@@ -98,6 +110,14 @@ export class Controller implements ControllerApi {
    */
   reload(result: LoadResult): Promise<boolean> {
     return this.reloader.reload(result);
+  }
+
+  /**
+   * Applies the shadow policy's file loaded (again) from `source` (none: no shadow any more), as
+   * `reload` does the configuration's; resolves true when it is in force.
+   */
+  reloadShadow(result: LoadResult | undefined, source: string): Promise<boolean> {
+    return this.reloader.reloadShadow(result, source);
   }
 
   /** One fast-path sample (see `ControlLoop.fastSample`); resolves when its pushes end, never rejects. */
@@ -187,8 +207,8 @@ export class Controller implements ControllerApi {
       : { dir: traceDir, flush: () => trace.flush() };
   }
 
-  decisions(limit: number): readonly DecisionRecord[] {
-    return this.log.recent(limit);
+  decisions(limit: number, shadow = false): readonly DecisionRecord[] {
+    return (shadow ? this.wired.shadowLog : this.log).recent(limit);
   }
 
   /** The policy in force (it changes on reload), for the dashboard's bands and rules. */

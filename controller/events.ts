@@ -125,6 +125,8 @@ export interface PoolTargetView {
   readonly target: number;
   readonly min: number;
   readonly max: number;
+  /** The shadow policy's target; only while one is in force. */
+  readonly shadowTarget?: number;
 }
 
 /** The data of a `signals` event: the signals a tick read and every pool's target after it. */
@@ -154,6 +156,7 @@ export function signalsEvent(status: StatusDocument, at: string): SignalsEvent {
         target: p.target,
         min: p.min,
         max: p.max,
+        ...(p.shadowTarget === undefined ? {} : { shadowTarget: p.shadowTarget }),
       })),
     ),
     paused: status.paused,

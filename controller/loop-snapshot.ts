@@ -13,6 +13,8 @@ export interface PoolSnapshot {
   readonly target: number | undefined;
   /** The last decision for the pool, changed or not. */
   readonly decision: PoolDecision | undefined;
+  /** The shadow policy's target; undefined without a shadow. */
+  readonly shadowTarget?: number | undefined;
 }
 
 export interface LoopSnapshot {

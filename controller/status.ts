@@ -26,6 +26,8 @@ export interface PoolStatus {
   readonly base: number;
   readonly rule: number | null;
   readonly reason: string | null;
+  /** What the shadow policy would have it be; only while a shadow policy is in force. */
+  readonly shadowTarget?: number;
 }
 
 export interface ServiceStatus {
@@ -47,6 +49,8 @@ export interface PolicyMeta {
   readonly loadedAt: string;
   readonly lastError: string | null;
   readonly source: string;
+  /** The shadow policy's, while the configuration names one (`shadow: FILE`). */
+  readonly shadow?: PolicyMeta;
 }
 
 export interface StatusDocument {
@@ -93,7 +97,7 @@ export function buildStatus(loop: LoopSnapshot, policy: PolicyMeta): StatusDocum
         ticked ? 'no cache source' : 'not read yet',
       ),
       pools: service.pools.map((pool): PoolStatus => {
-        const { target, decision } = loop.pool(service.name, pool.name);
+        const { target, decision, shadowTarget } = loop.pool(service.name, pool.name);
         return {
           name: pool.name,
           capacity: own(obs?.capacities, pool.name) ?? null,
@@ -103,6 +107,7 @@ export function buildStatus(loop: LoopSnapshot, policy: PolicyMeta): StatusDocum
           base: pool.base,
           rule: decision?.rule ?? null,
           reason: decision?.reason ?? null,
+          ...(shadowTarget === undefined ? {} : { shadowTarget }),
         };
       }),
     };

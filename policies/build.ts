@@ -111,6 +111,7 @@ export function buildConfig(raw: RawConfig): Config {
       rules: rules ?? d.rules,
     },
     services: raw.services.map(toService),
+    ...(raw.shadow === undefined ? {} : { shadow: raw.shadow }),
   };
   return deepFreeze(structuredClone(config));
 }

@@ -68,4 +68,5 @@ export interface RawConfig {
   readonly apiVersion: 'poolpilot/v1';
   readonly policy: RawPolicy;
   readonly services: readonly RawService[];
+  readonly shadow?: string;
 }

@@ -186,6 +186,7 @@ export const configSchema = {
       apiVersion: { const: 'poolpilot/v1' },
       policy,
       services: { type: 'array', minItems: 1, items: service },
+      shadow: { description: 'a file path', type: 'string', minLength: 1 },
     },
     ['apiVersion', 'policy', 'services'],
   ),

@@ -80,4 +80,9 @@ export interface Config {
   readonly apiVersion: 'poolpilot/v1';
   readonly policy: Policy;
   readonly services: readonly ServiceSpec[];
+  /**
+   * The shadow policy's configuration file as written (relative to this file's folder): its
+   * policy decides beside this one, never pushed (see `shadowConfig`).
+   */
+  readonly shadow?: string;
 }

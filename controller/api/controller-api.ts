@@ -27,8 +27,8 @@ export interface ControllerApi {
   /** True once a configuration is loaded and a first tick has run. */
   isReady(): boolean;
   status(): StatusDocument;
-  /** Newest first. */
-  decisions(limit: number): readonly DecisionRecord[];
+  /** Newest first; `shadow`: the shadow policy's (never pushed, outcome `observed`). */
+  decisions(limit: number, shadow?: boolean): readonly DecisionRecord[];
   /** Where the recording is (`trace.jsonl`), and how to flush it; undefined when not recorded. */
   recording?(): { readonly dir: string; flush(): Promise<unknown> } | undefined;
   readonly registry: Registry;

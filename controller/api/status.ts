@@ -32,6 +32,11 @@ const poolSchema = {
     base: { type: 'number' },
     rule: nullable('number'),
     reason: nullable('string'),
+    shadowTarget: {
+      type: 'number',
+      description:
+        'what the shadow policy (shadow: FILE) would have it be, never pushed; only while one is in force',
+    },
   },
 } as const;
 

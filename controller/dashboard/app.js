@@ -7,6 +7,7 @@ import { LiveData } from './live.js';
 import { PolicyView } from './policy.js';
 import { PoolsView } from './pools.js';
 import { ServicesView } from './services.js';
+import { ShadowView } from './shadow.js';
 
 const charts = new SignalCharts({
   cacheEl: byId('chart-cache'),
@@ -21,6 +22,17 @@ const feed = new DecisionFeed({
   list: byId('feed'),
   empty: byId('feed-empty'),
   countEl: byId('decision-count'),
+  filter: byId('feed-filter'),
+});
+const shadow = new ShadowView({
+  box: byId('shadow'),
+  toggle: byId('shadow-toggle'),
+  name: byId('shadow-name'),
+  error: byId('shadow-error'),
+  panel: byId('shadow-panel'),
+  list: byId('shadow-feed'),
+  empty: byId('shadow-empty'),
+  countEl: byId('shadow-count'),
   filter: byId('feed-filter'),
 });
 const policy = new PolicyView({
@@ -55,6 +67,7 @@ const CONNECTION_TEXT = {
 const live = new LiveData({
   status(status, { sample }) {
     policy.setMeta(status.policy);
+    shadow.setMeta(status.policy);
     services.setStatus(status);
     pools.setStatus(status);
     controls.setPaused(status.paused);
@@ -78,9 +91,11 @@ const live = new LiveData({
     services.setSignals(event);
     pools.setTargets(event.pools);
     controls.setPaused(event.paused);
+    shadow.ticked();
   },
   config(meta) {
     policy.setMeta(meta);
+    shadow.setMeta(meta);
   },
   policy(doc) {
     charts.setBands(doc ? doc.bands : null);

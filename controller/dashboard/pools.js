@@ -1,6 +1,7 @@
 // The pools table: every pool's reported capacity against poolpilot's target, grouped by service
 // (one `<tbody>` each, its header row naming the service and its health), with a bar that places
-// both on the pool's [min, max] range and a button to override the pool.
+// both on the pool's [min, max] range and a button to override the pool. While a shadow policy
+// runs, a dashed mark on the bar and a line under the target say what it would have the pool be.
 import { count, flag, h } from './dom.js';
 
 const COLUMNS = 7;
@@ -24,7 +25,9 @@ export class PoolsView {
     for (const s of this.services) {
       for (const p of s.pools) {
         const key = `${s.name}/${p.name}`;
-        this.pools.set(key, { ...this.pools.get(key), service: s.name, pool: p.name, ...p });
+        // `shadowTarget` is absent once the shadow is gone: set it either way.
+        const shadowTarget = p.shadowTarget;
+        this.pools.set(key, { ...this.pools.get(key), service: s.name, pool: p.name, ...p, shadowTarget });
       }
     }
     this.render();
@@ -35,7 +38,8 @@ export class PoolsView {
     for (const p of pools ?? []) {
       const known = this.pools.get(`${p.service}/${p.pool}`);
       if (!known) continue;
-      Object.assign(known, { capacity: p.capacity, target: p.target, min: p.min, max: p.max });
+      const { capacity, target, min, max, shadowTarget } = p;
+      Object.assign(known, { capacity, target, min, max, shadowTarget });
       // The event carries no reason (yet): the one shown is the status's until it is read again.
       if (typeof p.reason === 'string') known.reason = p.reason;
     }
@@ -123,6 +127,8 @@ export class PoolsView {
       range: h('td', { class: 'num' }),
       fill: h('span', { class: 'bar-fill' }),
       mark: h('span', { class: 'bar-target' }),
+      shadowMark: h('span', { class: 'bar-shadow', hidden: true }),
+      shadow: h('span', { class: 'shadow-target small', hidden: true }),
       state: h('td', { class: 'state' }),
     };
     pool.cells = cells;
@@ -140,7 +146,11 @@ export class PoolsView {
       cells.capacity,
       cells.target,
       cells.range,
-      h('td', { 'aria-hidden': 'true' }, h('div', { class: 'bar' }, cells.fill, cells.mark)),
+      h(
+        'td',
+        { 'aria-hidden': 'true' },
+        h('div', { class: 'bar' }, cells.fill, cells.mark, cells.shadowMark),
+      ),
       cells.state,
       h('td', {}, button),
     );
@@ -150,7 +160,19 @@ export class PoolsView {
     const c = pool?.cells;
     if (!c) return;
     c.capacity.textContent = count(pool.capacity);
-    c.target.textContent = count(pool.target);
+    c.target.replaceChildren(count(pool.target), c.shadow);
+    const shadowed = Number.isFinite(pool.shadowTarget);
+    c.shadow.hidden = !shadowed;
+    c.shadowMark.hidden = !shadowed;
+    if (shadowed) {
+      // Seen: a dashed tick and the number (the bar's mark in small); read: "shadow N".
+      c.shadow.replaceChildren(
+        h('span', { class: 'visually-hidden', text: 'shadow ' }),
+        count(pool.shadowTarget),
+      );
+      c.shadow.title = `The shadow policy would have it at ${count(pool.shadowTarget)} (never pushed)`;
+      c.shadowMark.style.left = `${position(pool.shadowTarget, pool) * 100}%`;
+    }
     c.range.textContent = `${count(pool.min)} – ${count(pool.max)}`;
     c.fill.style.width = `${position(pool.capacity ?? pool.min, pool) * 100}%`;
     c.mark.style.left = `${position(pool.target, pool) * 100}%`;
