@@ -14,6 +14,7 @@ import type { DecisionJournal } from './state/decision-journal.js';
 import { DecisionRecorder } from './decision-recorder.js';
 import type { Logger } from './logger.js';
 import { ControlLoop } from './loop.js';
+import type { ControlLoopDeps } from './loop.js';
 import type { LoopTelemetry } from './loop-telemetry.js';
 import { OverridesStore } from './overrides-store.js';
 import { PauseState } from './pause-state.js';
@@ -38,6 +39,8 @@ export interface LoopWiring {
   readonly logger: Logger;
   /** What the state directory restored, if anything. */
   readonly restored?: SavedState | undefined;
+  /** The schedules' open windows (see `ControlLoopDeps.schedules`). */
+  readonly schedules?: ControlLoopDeps['schedules'];
 }
 
 /** A loop and the two owners the API writes to. */
@@ -77,7 +80,7 @@ export function wireLoop(w: LoopWiring): WiredLoop {
   const loop = new ControlLoop({
     ...(restored ? { initialState: restored.decisionState } : {}),
     ...{ config: w.config, cache: w.cache, observe: w.observe, clock: w.clock },
-    ...{ views, overrides, pause, recorder, pushes, telemetry },
+    ...{ views, overrides, pause, recorder, pushes, telemetry, schedules: w.schedules },
   });
   return { loop, overrides, pause };
 }

@@ -32,6 +32,7 @@ const poolSchema = {
     base: { type: 'number' },
     rule: nullable('number'),
     reason: nullable('string'),
+    schedule: { type: 'string', description: 'the schedule whose bounds hold the pool now' },
   },
 } as const;
 
@@ -92,6 +93,21 @@ export const statusSchema = {
       },
     },
     services: { type: 'array', items: serviceSchema },
+    schedules: {
+      type: 'array',
+      description: 'every configured schedule, in file order; absent when there is none',
+      items: {
+        type: 'object',
+        additionalProperties: true,
+        required: ['name', 'active'],
+        properties: {
+          name: { type: 'string' },
+          active: { type: 'boolean' },
+          until: { type: 'string', description: 'ISO time the open window closes (while active)' },
+          next: { type: 'string', description: 'ISO time of the next firing' },
+        },
+      },
+    },
   },
 } as const;
 
