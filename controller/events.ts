@@ -125,6 +125,10 @@ export interface PoolTargetView {
   readonly target: number;
   readonly min: number;
   readonly max: number;
+  /** The reason of the decision that set `target` (of the same tick or sample), null before one. */
+  readonly reason: string | null;
+  /** The schedule whose bounds hold the pool, if any. */
+  readonly schedule?: string;
 }
 
 /** The data of a `signals` event: the signals a tick read and every pool's target after it. */
@@ -137,6 +141,8 @@ export interface SignalsEvent {
   readonly serviceCache: Readonly<Record<string, SignalStatus>>;
   readonly pools: readonly PoolTargetView[];
   readonly paused: boolean;
+  /** The configured schedules (status `schedules`), when there are any. */
+  readonly schedules?: StatusDocument['schedules'];
 }
 
 /** The `signals` event of a status document, as of `at`. */
@@ -154,8 +160,11 @@ export function signalsEvent(status: StatusDocument, at: string): SignalsEvent {
         target: p.target,
         min: p.min,
         max: p.max,
+        reason: p.reason,
+        ...(p.schedule === undefined ? {} : { schedule: p.schedule }),
       })),
     ),
     paused: status.paused,
+    ...(status.schedules === undefined ? {} : { schedules: status.schedules }),
   };
 }

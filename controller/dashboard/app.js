@@ -6,6 +6,7 @@ import { DecisionFeed } from './feed.js';
 import { LiveData } from './live.js';
 import { PolicyView } from './policy.js';
 import { PoolsView } from './pools.js';
+import { SchedulesView } from './schedules.js';
 import { ServicesView } from './services.js';
 
 const charts = new SignalCharts({
@@ -33,6 +34,7 @@ const policy = new PolicyView({
   rules: byId('policy-rules'),
 });
 const services = new ServicesView(byId('services'));
+const schedules = new SchedulesView(byId('schedules'));
 const pools = new PoolsView({
   table: byId('pools'),
   countEl: byId('pool-count'),
@@ -57,6 +59,7 @@ const live = new LiveData({
     policy.setMeta(status.policy);
     services.setStatus(status);
     pools.setStatus(status);
+    schedules.set(status.schedules);
     controls.setPaused(status.paused);
     if (sample) {
       charts.push({
@@ -77,6 +80,7 @@ const live = new LiveData({
     charts.push(event);
     services.setSignals(event);
     pools.setTargets(event.pools);
+    schedules.set(event.schedules);
     controls.setPaused(event.paused);
   },
   config(meta) {

@@ -24,7 +24,8 @@ export class PoolsView {
     for (const s of this.services) {
       for (const p of s.pools) {
         const key = `${s.name}/${p.name}`;
-        this.pools.set(key, { ...this.pools.get(key), service: s.name, pool: p.name, ...p });
+        const known = this.pools.get(key);
+        this.pools.set(key, { ...known, service: s.name, pool: p.name, schedule: undefined, ...p });
       }
     }
     this.render();
@@ -36,8 +37,12 @@ export class PoolsView {
       const known = this.pools.get(`${p.service}/${p.pool}`);
       if (!known) continue;
       Object.assign(known, { capacity: p.capacity, target: p.target, min: p.min, max: p.max });
-      // The event carries no reason (yet): the one shown is the status's until it is read again.
-      if (typeof p.reason === 'string') known.reason = p.reason;
+      // The reason and schedule of the same decision as the target (an older controller's event
+      // carries no reason: the status's stays until it is read again).
+      if (typeof p.reason === 'string') {
+        known.reason = p.reason;
+        known.schedule = p.schedule;
+      }
     }
     this.render();
   }
@@ -160,7 +165,8 @@ export class PoolsView {
     else state = flag(pool.capacity < pool.target ? 'below target' : 'above target', 'warn');
     // One line per pool: the last reason is cut to the column; the decision feed has it whole.
     const why = pool.reason ? h('span', { class: 'small muted', text: ` ${pool.reason}` }) : null;
-    c.state.replaceChildren(state, ...(why ? [why] : []));
+    const scheduled = pool.schedule ? flag(`schedule ${pool.schedule}`, 'warn') : null;
+    c.state.replaceChildren(state, ...(scheduled ? [' ', scheduled] : []), ...(why ? [why] : []));
     if (pool.reason) c.state.title = pool.reason;
     else c.state.removeAttribute('title');
   }

@@ -57,7 +57,8 @@ describe('configuration errors', () => {
         (e) =>
           e.line === 2 &&
           e.column === 1 &&
-          e.message === 'unknown key "bogus" in the top level (expected apiVersion, policy, services or schedules)',
+          e.message ===
+            'unknown key "bogus" in the top level (expected apiVersion, policy, services or schedules)',
       ),
     );
   });
