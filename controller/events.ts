@@ -33,14 +33,17 @@ export interface Replay {
 }
 
 export interface EventHubOptions {
-  /** How many of the latest events are kept for replay; 1000 by default. */
+  /** How many of the latest events are kept for replay; 4096 by default. */
   readonly capacity?: number;
   /** Told when a listener throws; the event still reaches the other listeners. */
   readonly onListenerError?: (err: unknown) => void;
 }
 
-/** The default number of events kept for replay. */
-export const DEFAULT_EVENT_RING = 1000;
+/**
+ * The default number of events kept for replay: a few ticks of 1,000 pools (one decision event each),
+ * so that a page that subscribes from its snapshot's id after such a tick replays it whole.
+ */
+export const DEFAULT_EVENT_RING = 4096;
 
 /** Publishes events to subscribers and keeps the latest ones for replay. */
 export class EventHub {

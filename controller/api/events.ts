@@ -7,7 +7,7 @@
  * - With `Last-Event-ID: n` (the header an `EventSource` sends when it reconnects) or
  *   `?lastEventId=n` (for a page that kept `n` itself; the header wins when both are given):
  *   every kept event with an id above `n`, oldest first. When the events after `n` are no longer
- *   all kept (the ring holds the latest 1000), or `n` is newer than any event of this process (it
+ *   all kept (the ring holds the latest 4096), or `n` is newer than any event of this process (it
  *   came from an earlier one), the kept events are followed by `event: reset` with data `{}`: the
  *   client cannot catch up by replay and must reload its state (`/api/v1/status`, `/decisions`).
  *   Without either, no replay: only the events from now on.
