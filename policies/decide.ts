@@ -10,7 +10,7 @@ import { poolKey } from './decision.js';
 import { own } from './names.js';
 import { overrideActive } from './overrides.js';
 import { findRule, viewSignal } from './rule-search.js';
-import { serviceCacheView, usesServiceCache } from './service-cache.js';
+import { nodeCacheView, serviceCacheView, usesServiceCache } from './service-cache.js';
 import type { SignalView, Views } from './rule-search.js';
 import type {
   BandMemory,
@@ -189,13 +189,7 @@ function decidePool(input: PoolInput): { decision: PoolDecision; state: PoolStat
 export function decide(input: DecideInput): DecideOutput {
   const { config, signals, state, now } = input;
   const { policy } = config;
-  const nodeCache = viewSignal(
-    signals.cache,
-    policy.bands.cache,
-    state.bands.cache,
-    now,
-    policy.staleAfterMs,
-  );
+  const nodeCache = nodeCacheView(input);
   // Built as entries and made records by Object.fromEntries, which defines own properties: a
   // service named `__proto__` is a key like any other (`r[name] = v` would set the prototype).
   const loadBands: [string, BandName][] = [];

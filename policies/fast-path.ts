@@ -9,7 +9,7 @@ import type { BandMemory, DecideInput, DecisionState, PoolDecision, PoolState } 
 import { own } from './names.js';
 import { overrideActive } from './overrides.js';
 import { findRule, viewSignal } from './rule-search.js';
-import { serviceCacheView, usesServiceCache } from './service-cache.js';
+import { nodeCacheView, serviceCacheView, usesServiceCache } from './service-cache.js';
 import type { BandName } from './types.js';
 
 /** What one fast-path sample does: the state to keep and the shrinks to push now. */
@@ -70,13 +70,7 @@ function leftForTick(next: PoolState, prev: PoolState): PoolState {
 export function calmBands(input: DecideInput): BandMemory | undefined {
   const { config, signals, state, now } = input;
   const { policy } = config;
-  const nodeCache = viewSignal(
-    signals.cache,
-    policy.bands.cache,
-    state.bands.cache,
-    now,
-    policy.staleAfterMs,
-  );
+  const nodeCache = nodeCacheView(input);
   const cacheBand = nodeCache.band ?? state.bands.cache;
   if (cacheBand !== state.bands.cache) return undefined;
   const perService = usesServiceCache(policy.signals.cache);

@@ -78,6 +78,13 @@ export interface ServiceCacheView {
   readonly band: BandName | undefined;
 }
 
+/** How every pool sees the node's cache signal, with the node's remembered band. */
+export function nodeCacheView(input: DecideInput): SignalView {
+  const { config, signals, state, now } = input;
+  const { policy } = config;
+  return viewSignal(signals.cache, policy.bands.cache, state.bands.cache, now, policy.staleAfterMs);
+}
+
 /**
  * How the pools of `service` see the cache signal: `node` (the node's view) without the
  * `service` source; with it, the service's combined reading classified with its own remembered

@@ -68,6 +68,23 @@ describe('presets', () => {
     });
   });
 
+  it('nas watches its own container and acts in seconds (issue 12)', async () => {
+    const config = await load(presetPath('nas'));
+    assert.equal(config.policy.name, 'nas');
+    assert.deepEqual(config.policy.signals.cache.sources, ['service', 'meminfo']);
+    assert.deepEqual(config.policy.bands.cache, { low: 0.55, high: 0.75, tolerance: 0.03 });
+    assert.equal(config.policy.fastPathMs, 100);
+    assert.deepEqual(config.policy.rules, [
+      { when: { cache: ['high'] }, action: { kind: 'shrink', factor: 0.5, everyMs: 500 } },
+      { when: { cache: ['low'], load: ['mid', 'high'] }, action: { kind: 'grow', rate: 1, perMs: 1000 } },
+      { when: {}, action: { kind: 'hold' } },
+    ]);
+    assert.deepEqual(
+      config.services[0]?.pools.map((p) => p.name),
+      ['buffers', 'handles', 'metadata', 'content'],
+    );
+  });
+
   it('the seed preset spells out exactly the defaults', async () => {
     const { name, ...policy } = (await load(presetPath('seed'))).policy;
     assert.equal(name, 'seed');
