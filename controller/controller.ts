@@ -197,8 +197,7 @@ export class Controller implements ControllerApi {
 
   status(): StatusDocument {
     const status = withActuation(buildStatus(this.loop.snapshot(), this.reloader.policy), this.actuation);
-    const schedules = this.schedules.status(this.clock.now());
-    return schedules.length === 0 ? status : { ...status, schedules };
+    return { ...status, schedules: this.schedules.status(this.clock.now()) };
   }
 
   decisions(limit: number): readonly DecisionRecord[] {

@@ -168,6 +168,8 @@ export function signalsEvent(status: StatusDocument, at: string): SignalsEvent {
       })),
     ),
     paused: status.paused,
-    ...(status.schedules === undefined ? {} : { schedules: status.schedules }),
+    ...(status.schedules === undefined || status.schedules.length === 0
+      ? {}
+      : { schedules: status.schedules }),
   };
 }

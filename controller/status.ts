@@ -60,7 +60,7 @@ export interface StatusDocument {
     readonly load: Readonly<Record<string, SignalStatus>>;
   };
   readonly services: readonly ServiceStatus[];
-  /** Every configured schedule, in file order (README "Schedules"). */
+  /** Every configured schedule, in file order (README "Schedules"); empty without any. */
   readonly schedules?: readonly ScheduleStatus[];
 }
 

@@ -96,7 +96,7 @@ export const statusSchema = {
     services: { type: 'array', items: serviceSchema },
     schedules: {
       type: 'array',
-      description: 'every configured schedule, in file order; absent when there is none',
+      description: 'every configured schedule, in file order',
       items: {
         type: 'object',
         additionalProperties: true,
