@@ -3,6 +3,7 @@ import type { Registry } from 'prom-client';
 import type { Config } from '../policies/types.js';
 import type { HttpPusherOptions, Pusher } from './actuator.js';
 import type { Clock } from '../core/clock.js';
+import type { ShadowSource } from './config-reloader.js';
 import type { DecisionRecord } from './decision-log.js';
 import type { EventHub } from './events.js';
 import type { Logger } from './logger.js';
@@ -15,6 +16,8 @@ import type { ControllerState, StateStore } from './state/state-store.js';
 
 export interface ControllerOptions {
   readonly config: Config;
+  /** The shadow policy's file (`shadow: FILE`) as loaded at start; none: no shadow. */
+  readonly shadow?: ShadowSource;
   /** Where the configuration came from: a file path, or `embedded:seed`. */
   readonly source: string;
   readonly cache: CacheSampler;

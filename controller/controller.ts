@@ -91,6 +91,7 @@ export class Controller implements ControllerApi {
     const timing = { scheduler, fastScheduler, tickDeadlineMs };
     this.driver = new TickDriver({ config, tick, fastSample, telemetry, logger, ...timing });
     const { loop, driver } = this;
+    const shadow = options.shadow;
     const reloadDeps = {
       loop,
       driver,
@@ -102,6 +103,7 @@ export class Controller implements ControllerApi {
       cache,
       cacheFactory,
       schedules,
+      shadow,
     };
     this.reloader = new ConfigReloader(reloadDeps);
   }
@@ -118,6 +120,14 @@ export class Controller implements ControllerApi {
    */
   reload(result: LoadResult): Promise<boolean> {
     return this.reloader.reload(result);
+  }
+
+  /**
+   * Applies the shadow policy's file loaded (again) from `source` (none: no shadow any more), as
+   * `reload` does the configuration's; resolves true when it is in force.
+   */
+  reloadShadow(result: LoadResult | undefined, source: string): Promise<boolean> {
+    return this.reloader.reloadShadow(result, source);
   }
 
   /** One fast-path sample (see `ControlLoop.fastSample`); resolves when its pushes end, never rejects. */
@@ -200,8 +210,8 @@ export class Controller implements ControllerApi {
     return { ...status, schedules: this.schedules.status(this.clock.now()) };
   }
 
-  decisions(limit: number): readonly DecisionRecord[] {
-    return this.log.recent(limit);
+  decisions(limit: number, shadow = false): readonly DecisionRecord[] {
+    return (shadow ? this.wired.shadowLog : this.log).recent(limit);
   }
 
   /** The policy in force (it changes on reload), for the dashboard's bands and rules. */

@@ -17,7 +17,7 @@ export class DecisionRecorder {
 
   constructor(
     private readonly log: DecisionLog,
-    private readonly telemetry: LoopTelemetry,
+    private readonly telemetry: Pick<LoopTelemetry, 'target' | 'decided'>,
     private readonly logger: Logger,
   ) {}
 

@@ -132,6 +132,8 @@ export interface PoolTargetView {
   readonly reason: string | null;
   /** The schedule whose bounds hold the pool, if any. */
   readonly schedule?: string;
+  /** The shadow policy's target; only while one is in force. */
+  readonly shadowTarget?: number;
 }
 
 /** The data of a `signals` event: the signals a tick read and every pool's target after it. */
@@ -165,6 +167,7 @@ export function signalsEvent(status: StatusDocument, at: string): SignalsEvent {
         max: p.max,
         reason: p.reason,
         ...(p.schedule === undefined ? {} : { schedule: p.schedule }),
+        ...(p.shadowTarget === undefined ? {} : { shadowTarget: p.shadowTarget }),
       })),
     ),
     paused: status.paused,

@@ -16,6 +16,8 @@ export interface PoolSnapshot {
   readonly decision: PoolDecision | undefined;
   /** The bounds of the schedule that held the pool at that decision, if one did. */
   readonly schedule?: ScheduledBounds | undefined;
+  /** The shadow policy's target; undefined without a shadow. */
+  readonly shadowTarget?: number | undefined;
 }
 
 export interface LoopSnapshot {

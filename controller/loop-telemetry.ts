@@ -10,6 +10,13 @@ import { describeConfig, forgetRemoved } from './metrics.js';
 import type { Metrics } from './metrics.js';
 import type { ServiceObservation } from './sensing.js';
 
+/** Where the shadow policy's targets go (`reset`: no series until the next ones are set). */
+export interface ShadowTelemetry {
+  target(decision: Pick<PoolDecision, 'service' | 'pool' | 'to'>): void;
+  decided(decision: PoolDecision): void;
+  reset(): void;
+}
+
 export class LoopTelemetry {
   constructor(private readonly metrics?: Metrics) {}
 
@@ -85,6 +92,21 @@ export class LoopTelemetry {
 
   paused(paused: boolean): void {
     this.metrics?.paused.set(paused ? 1 : 0);
+  }
+
+  /** The shadow policy's telemetry: its targets on their own series, no decision counters. */
+  shadow(): ShadowTelemetry {
+    const gauge = this.metrics?.shadowTarget;
+    return {
+      target: (d) => gauge?.set({ service: d.service, pool: d.pool }, d.to),
+      decided: () => undefined,
+      reset: () => gauge?.reset(),
+    };
+  }
+
+  /** A shadow policy file was rejected and the last good shadow policy kept. */
+  shadowReloadFailed(): void {
+    this.metrics?.shadowReloadFailures.inc();
   }
 
   /** A configuration was rejected and the last good one kept. */

@@ -8,7 +8,8 @@ import type { DecisionState, Override } from '../policies/decision.js';
 import type { Config } from '../policies/types.js';
 import type { Pusher } from './actuator.js';
 import type { Clock } from '../core/clock.js';
-import type { DecisionLog, DecisionRecord } from './decision-log.js';
+import { DecisionLog } from './decision-log.js';
+import type { DecisionRecord } from './decision-log.js';
 import type { EventHub } from './events.js';
 import type { DecisionJournal } from './state/decision-journal.js';
 import { DecisionRecorder } from './decision-recorder.js';
@@ -21,6 +22,7 @@ import { PauseState } from './pause-state.js';
 import { PushReconciler } from './push-reconciler.js';
 import type { CacheSampler, ServiceObserver } from './sensing.js';
 import { ServiceViews } from './service-views.js';
+import { ShadowRun } from './shadow-run.js';
 
 export interface LoopWiring {
   readonly config: Config;
@@ -53,6 +55,8 @@ export interface SavedState {
 
 export interface WiredLoop {
   readonly loop: ControlLoop;
+  /** The shadow policy's decisions (its changes, outcome `observed`); empty without a shadow. */
+  readonly shadowLog: DecisionLog;
   readonly overrides: OverridesStore;
   readonly pause: PauseState;
 }
@@ -77,10 +81,16 @@ export function wireLoop(w: LoopWiring): WiredLoop {
   const recorder = new DecisionRecorder(log, telemetry, logger);
   const onApplied = views.applied.bind(views);
   const pushes = new PushReconciler({ pusher: w.pusher, recorder, telemetry, logger, onApplied });
+  const shadowLog = new DecisionLog();
+  const shadowLogger: Logger = { ...logger, info: (obj, msg) => logger.debug(obj, `shadow: ${msg ?? ''}`) };
+  const shadow = new ShadowRun(
+    new DecisionRecorder(shadowLog, telemetry.shadow(), shadowLogger),
+    telemetry.shadow(),
+  );
   const loop = new ControlLoop({
     ...(restored ? { initialState: restored.decisionState } : {}),
     ...{ config: w.config, cache: w.cache, observe: w.observe, clock: w.clock },
-    ...{ views, overrides, pause, recorder, pushes, telemetry, schedules: w.schedules },
+    ...{ views, overrides, pause, recorder, pushes, telemetry, shadow, schedules: w.schedules },
   });
-  return { loop, overrides, pause };
+  return { loop, overrides, pause, shadowLog };
 }

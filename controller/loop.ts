@@ -3,7 +3,8 @@
  * `policies/`), and reconcile: record what changed and push every pool whose desired capacity
  * differs from what its service reports (level-triggered, so a restarted service is brought back
  * to its desired size). Between ticks the fast path takes the shrinks a cache sample makes due.
- * What it remembers of services, decisions and pushes lives in the owners it is given.
+ * What it remembers of services, decisions and pushes lives in the owners it is given. A shadow
+ * policy, if any, decides on the same signals at each tick and sample; it has no way to push.
  */
 import { decide } from '../policies/decide.js';
 import { emptyState, poolKey } from '../policies/decision.js';
@@ -13,7 +14,7 @@ import type { ScheduledBounds } from '../policies/schedule-bounds.js';
 import { nameRecord, own } from '../policies/names.js';
 import { stateAfterReload } from '../policies/reload.js';
 import { serviceCacheReading, usesServiceCache } from '../policies/service-cache.js';
-import type { Config } from '../policies/types.js';
+import type { Config, Policy } from '../policies/types.js';
 import type { Reading, Signals } from '../core/signals.js';
 import type { Clock } from '../core/clock.js';
 import type { DecisionRecorder } from './decision-recorder.js';
@@ -26,6 +27,7 @@ import type { ScheduleBook } from './schedules/schedule-book.js';
 import { untilAborted } from './scheduler.js';
 import type { CacheSampler, ServiceObservation, ServiceObserver } from './sensing.js';
 import type { ServiceViews } from './service-views.js';
+import type { ShadowRun } from './shadow-run.js';
 
 export interface ControlLoopDeps {
   readonly config: Config;
@@ -40,6 +42,8 @@ export interface ControlLoopDeps {
   readonly recorder: DecisionRecorder;
   readonly pushes: PushReconciler;
   readonly telemetry: LoopTelemetry;
+  /** The shadow policy, decided beside on the same signals and never pushed; none: no shadow. */
+  readonly shadow?: ShadowRun;
   /** Restored state (from the state directory), instead of every pool at base. */
   readonly initialState?: DecisionState;
   /** The bounds open schedule windows give pools at a moment; none: no schedule ever bounds. */
@@ -81,6 +85,17 @@ export class ControlLoop {
     this.deps.views.forget(config);
     this.deps.recorder.forget(config);
     this.deps.pushes.forget(config);
+    this.deps.shadow?.follow(config);
+  }
+
+  /** The shadow policy in force, if any. */
+  get shadowPolicy(): Policy | undefined {
+    return this.deps.shadow?.policyInForce;
+  }
+
+  /** Puts a shadow policy in force (none: no shadow); its decisions start at the next tick. */
+  setShadow(policy: Policy | undefined): void {
+    this.deps.shadow?.set(this.configValue, policy);
   }
 
   /** Swaps the cache sampler (its sources changed); the caller closes the old one. */
@@ -102,6 +117,7 @@ export class ControlLoop {
         target: own(pools, poolKey(service, pool))?.capacity,
         decision: recorder.lastDecision(service, pool),
         schedule: own(this.bounds, poolKey(service, pool)),
+        shadowTarget: this.deps.shadow?.target(service, pool),
       }),
     };
   }
@@ -136,6 +152,7 @@ export class ControlLoop {
     const out = decide({ state: this.state, signals: this.signals, config, now, overrides, schedules });
     this.state = out.state;
     this.reconcile(out.decisions, now);
+    this.deps.shadow?.tick(this.signals, now, schedules);
     this.tickCount++;
     telemetry.ticked((performance.now() - startedAt) / 1000);
   }
@@ -190,6 +207,7 @@ export class ControlLoop {
     });
     this.state = out.state;
     this.reconcile(out.shrinks, now);
+    this.deps.shadow?.sample(this.signals, now, this.bounds);
     return Promise.resolve(out.shrinks.length > 0);
   }
 

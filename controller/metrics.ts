@@ -26,6 +26,8 @@ export const METRIC = {
   sseDroppedClients: 'poolpilot_sse_dropped_clients_total',
   unknownPools: 'poolpilot_unknown_pools_total',
   ticksAbandoned: 'poolpilot_ticks_abandoned_total',
+  shadowTarget: 'poolpilot_shadow_target',
+  shadowReloadFailures: 'poolpilot_shadow_config_reload_failures_total',
 } as const;
 
 /**
@@ -58,6 +60,8 @@ export class Metrics {
   readonly pushFailures: Counter<'service'>;
   readonly pushes: Counter<'service'>;
   readonly configReloadFailures: Counter;
+  readonly shadowTarget: Gauge<'service' | 'pool'>;
+  readonly shadowReloadFailures: Counter;
   readonly ticks: Counter;
   readonly tickDuration: Histogram;
   readonly paused: Gauge;
@@ -129,6 +133,17 @@ export class Metrics {
       help: 'Configuration loads that failed and kept the last good configuration.',
       registers,
     });
+    this.shadowTarget = new Gauge({
+      name: METRIC.shadowTarget,
+      help: 'Pool capacity the shadow policy would want (never pushed); only while one is in force.',
+      labelNames: ['service', 'pool'],
+      registers,
+    });
+    this.shadowReloadFailures = new Counter({
+      name: METRIC.shadowReloadFailures,
+      help: 'Shadow policy files that failed to load and kept the last good shadow policy.',
+      registers,
+    });
     this.ticks = new Counter({ name: METRIC.ticks, help: 'Decision ticks run.', registers });
     this.tickDuration = new Histogram({
       name: METRIC.tickDuration,
@@ -155,6 +170,7 @@ export class Metrics {
       registers,
     });
     this.configReloadFailures.inc(0);
+    this.shadowReloadFailures.inc(0);
     this.ticks.inc(0);
     this.ticksAbandoned.inc(0);
     this.paused.set(0);

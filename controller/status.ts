@@ -29,6 +29,8 @@ export interface PoolStatus {
   readonly reason: string | null;
   /** The schedule whose bounds (`min`, `max`, `base` above) hold the pool now, if any. */
   readonly schedule?: string;
+  /** What the shadow policy would have it be; only while a shadow policy is in force. */
+  readonly shadowTarget?: number;
 }
 
 export interface ServiceStatus {
@@ -50,6 +52,8 @@ export interface PolicyMeta {
   readonly loadedAt: string;
   readonly lastError: string | null;
   readonly source: string;
+  /** The shadow policy's, while the configuration names one (`shadow: FILE`). */
+  readonly shadow?: PolicyMeta;
 }
 
 export interface StatusDocument {
@@ -98,7 +102,7 @@ export function buildStatus(loop: LoopSnapshot, policy: PolicyMeta): StatusDocum
         ticked ? 'no cache source' : 'not read yet',
       ),
       pools: service.pools.map((pool): PoolStatus => {
-        const { target, decision, schedule } = loop.pool(service.name, pool.name);
+        const { target, decision, schedule, shadowTarget } = loop.pool(service.name, pool.name);
         const bounds = schedule ?? pool;
         return {
           name: pool.name,
@@ -110,6 +114,7 @@ export function buildStatus(loop: LoopSnapshot, policy: PolicyMeta): StatusDocum
           rule: decision?.rule ?? null,
           reason: decision?.reason ?? null,
           ...(schedule === undefined ? {} : { schedule: schedule.schedule }),
+          ...(shadowTarget === undefined ? {} : { shadowTarget }),
         };
       }),
     };

@@ -123,6 +123,7 @@ export function buildConfig(raw: RawConfig): Config {
     },
     services: raw.services.map(toService),
     ...(raw.schedules === undefined ? {} : { schedules: raw.schedules.map(toSchedule) }),
+    ...(raw.shadow === undefined ? {} : { shadow: raw.shadow }),
   };
   return deepFreeze(structuredClone(config));
 }

@@ -78,4 +78,5 @@ export interface RawConfig {
   readonly policy: RawPolicy;
   readonly services: readonly RawService[];
   readonly schedules?: readonly RawSchedule[];
+  readonly shadow?: string;
 }

@@ -208,6 +208,7 @@ export const configSchema = {
       policy,
       services: { type: 'array', minItems: 1, items: service },
       schedules: { type: 'array', items: schedule },
+      shadow: { description: 'a file path', type: 'string', minLength: 1 },
     },
     ['apiVersion', 'policy', 'services'],
   ),

@@ -102,4 +102,9 @@ export interface Config {
   readonly services: readonly ServiceSpec[];
   /** In the order the file lists them; absent when it has none. */
   readonly schedules?: readonly ScheduleSpec[];
+  /**
+   * The shadow policy's configuration file as written (relative to this file's folder): its
+   * policy decides beside this one, never pushed (see `shadowConfig`).
+   */
+  readonly shadow?: string;
 }

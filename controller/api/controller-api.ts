@@ -27,8 +27,8 @@ export interface ControllerApi {
   /** True once a configuration is loaded and a first tick has run. */
   isReady(): boolean;
   status(): StatusDocument;
-  /** Newest first. */
-  decisions(limit: number): readonly DecisionRecord[];
+  /** Newest first; `shadow`: the shadow policy's (never pushed, outcome `observed`). */
+  decisions(limit: number, shadow?: boolean): readonly DecisionRecord[];
   readonly registry: Registry;
   /** The policy in force; it changes on reload. */
   policyInForce(): Policy;

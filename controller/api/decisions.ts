@@ -43,19 +43,25 @@ export const decisionSchema = {
   },
 } as const;
 
-/** `/api/v1/decisions?limit=N`: the latest capacity changes, newest first. */
+/**
+ * `/api/v1/decisions?limit=N[&shadow=true]`: the latest capacity changes, newest first; with
+ * `shadow=true`, the shadow policy's (same shape, outcome `observed`, never pushed).
+ */
 export const decisionsRoute: FastifyPluginAsync<{ controller: ControllerApi }> = async (
   app,
   { controller },
 ) => {
-  app.get<{ Querystring: { limit: number } }>(
+  app.get<{ Querystring: { limit: number; shadow: boolean } }>(
     '/api/v1/decisions',
     {
       schema: {
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: { limit: { type: 'integer', minimum: 1, maximum: MAX_DECISIONS_LIMIT, default: 50 } },
+          properties: {
+            limit: { type: 'integer', minimum: 1, maximum: MAX_DECISIONS_LIMIT, default: 50 },
+            shadow: { type: 'boolean', default: false, description: "the shadow policy's decisions" },
+          },
         },
         response: {
           200: {
@@ -70,7 +76,7 @@ export const decisionsRoute: FastifyPluginAsync<{ controller: ControllerApi }> =
     },
     async (req, reply) => {
       void reply.header(EVENT_ID_HEADER, String(controller.events.lastId));
-      return { decisions: jsonSafe(controller.decisions(req.query.limit)) };
+      return { decisions: jsonSafe(controller.decisions(req.query.limit, req.query.shadow)) };
     },
   );
 };

@@ -34,6 +34,11 @@ const poolSchema = {
     rule: nullable('number'),
     reason: nullable('string'),
     schedule: { type: 'string', description: 'the schedule whose bounds hold the pool now' },
+    shadowTarget: {
+      type: 'number',
+      description:
+        'what the shadow policy (shadow: FILE) would have it be, never pushed; only while one is in force',
+    },
   },
 } as const;
 

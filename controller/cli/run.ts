@@ -39,6 +39,7 @@ import { openState } from './state-setup.js';
 import type { OpenedState } from './state-setup.js';
 import { printTicks } from './tick-printer.js';
 import { openLogOutput } from './log-output.js';
+import { loadShadow, ShadowWatch } from './shadow-watch.js';
 import type { LogOutput } from './log-output.js';
 
 /** How long after the drain (or its deadline) the process is made to exit, in ms. */
@@ -73,6 +74,11 @@ export async function runCommand(
     return 1;
   }
   let config: Config = loaded.config;
+  const shadow = options.config === undefined ? undefined : await loadShadow(options.config, config);
+  if (shadow !== undefined && !shadow.result.ok) {
+    for (const e of shadow.result.errors) io.stderr(formatConfigError(e) + '\n');
+    return 1;
+  }
   let demo: DemoService | undefined;
   if (options.config === undefined) {
     try {
@@ -130,6 +136,7 @@ export async function runCommand(
         }
       : {}),
     config,
+    ...(shadow ? { shadow } : {}),
     source: options.config ?? 'embedded:seed',
     cache: cacheSampler(options, config),
     cacheFactory: (next) => cacheSampler(options, next),
@@ -175,8 +182,10 @@ export async function runCommand(
   }
   controller.start();
   const stopPrinting = demo ? printTicks(controller, io) : () => undefined;
+  const shadowWatch = options.config ? new ShadowWatch(options.config, controller, logger) : undefined;
+  shadowWatch?.start(shadow);
   const stopReloading = options.config
-    ? watchConfig(options.config, loadedText ?? '', controller, logger, (loaded) => {
+    ? watchConfig(options.config, loadedText ?? '', controller, logger, shadowWatch, (loaded) => {
         if (loaded.ok) warnLooseTokenFiles(serviceTokenFiles(loaded.config.services));
         return loaded;
       })
@@ -186,6 +195,7 @@ export async function runCommand(
   logger.info({ signal }, `${signal}: draining`);
   stopPrinting();
   stopReloading();
+  shadowWatch?.stop();
   // Side by side: a controller waiting on a hung service must not keep the server listening.
   const pending = new Set<string>();
   const part = (name: string, work: Promise<unknown> | undefined): Promise<void> => {
@@ -229,17 +239,23 @@ function watchConfig(
   loadedText: string,
   controller: Controller,
   logger: Logger,
+  shadow: ShadowWatch | undefined,
   checked: (loaded: LoadResult) => LoadResult,
 ): () => void {
+  // A configuration in force that names another shadow file (or none) moves the shadow with it.
+  const reload = async (result: LoadResult): Promise<void> => {
+    if ((await controller.reload(checked(result))) && result.ok) await shadow?.follow(result.config);
+  };
   const watcher = new ConfigWatcher({
     file,
-    onChange: (text) => void controller.reload(checked(loadConfigText(text, file))),
+    onChange: (text) => void reload(loadConfigText(text, file)),
     onError: (err) => logger.warn({ err: err.message }, `cannot read ${file}: ${err.message}`),
   });
   watcher.start(loadedText);
   const onHup = (): void => {
     logger.info({ file }, 'SIGHUP: reloading the configuration');
-    void loadConfigFile(file).then((result) => controller.reload(checked(result)));
+    void loadConfigFile(file).then(reload);
+    void shadow?.reload();
   };
   process.on('SIGHUP', onHup);
   return () => {

@@ -8,6 +8,7 @@ import { PolicyView } from './policy.js';
 import { PoolsView } from './pools.js';
 import { SchedulesView } from './schedules.js';
 import { ServicesView } from './services.js';
+import { ShadowView } from './shadow.js';
 
 const charts = new SignalCharts({
   cacheEl: byId('chart-cache'),
@@ -22,6 +23,17 @@ const feed = new DecisionFeed({
   list: byId('feed'),
   empty: byId('feed-empty'),
   countEl: byId('decision-count'),
+  filter: byId('feed-filter'),
+});
+const shadow = new ShadowView({
+  box: byId('shadow'),
+  toggle: byId('shadow-toggle'),
+  name: byId('shadow-name'),
+  error: byId('shadow-error'),
+  panel: byId('shadow-panel'),
+  list: byId('shadow-feed'),
+  empty: byId('shadow-empty'),
+  countEl: byId('shadow-count'),
   filter: byId('feed-filter'),
 });
 const policy = new PolicyView({
@@ -57,6 +69,7 @@ const CONNECTION_TEXT = {
 const live = new LiveData({
   status(status, { sample }) {
     policy.setMeta(status.policy);
+    shadow.setMeta(status.policy);
     services.setStatus(status);
     pools.setStatus(status);
     schedules.set(status.schedules);
@@ -82,9 +95,11 @@ const live = new LiveData({
     pools.setTargets(event.pools);
     schedules.set(event.schedules);
     controls.setPaused(event.paused);
+    shadow.ticked();
   },
   config(meta) {
     policy.setMeta(meta);
+    shadow.setMeta(meta);
   },
   policy(doc) {
     charts.setBands(doc ? doc.bands : null);

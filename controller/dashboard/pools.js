@@ -1,6 +1,7 @@
 // The pools table: every pool's reported capacity against poolpilot's target, grouped by service
 // (one `<tbody>` each, its header row naming the service and its health), with a bar that places
-// both on the pool's [min, max] range and a button to override the pool.
+// both on the pool's [min, max] range and a button to override the pool. While a shadow policy
+// runs, a dashed mark on the bar and a line under the target say what it would have the pool be.
 import { count, flag, h } from './dom.js';
 
 const COLUMNS = 7;
@@ -24,8 +25,16 @@ export class PoolsView {
     for (const s of this.services) {
       for (const p of s.pools) {
         const key = `${s.name}/${p.name}`;
-        const known = this.pools.get(key);
-        this.pools.set(key, { ...known, service: s.name, pool: p.name, schedule: undefined, ...p });
+        // `schedule` and `shadowTarget` are absent once gone: set them either way.
+        const { schedule, shadowTarget } = p;
+        this.pools.set(key, {
+          ...this.pools.get(key),
+          service: s.name,
+          pool: p.name,
+          ...p,
+          schedule,
+          shadowTarget,
+        });
       }
     }
     this.render();
@@ -36,7 +45,8 @@ export class PoolsView {
     for (const p of pools ?? []) {
       const known = this.pools.get(`${p.service}/${p.pool}`);
       if (!known) continue;
-      Object.assign(known, { capacity: p.capacity, target: p.target, min: p.min, max: p.max });
+      const { capacity, target, min, max, shadowTarget } = p;
+      Object.assign(known, { capacity, target, min, max, shadowTarget });
       // The reason and schedule of the same decision as the target (an older controller's event
       // carries no reason: the status's stays until it is read again).
       if (typeof p.reason === 'string') {
@@ -128,6 +138,8 @@ export class PoolsView {
       range: h('td', { class: 'num' }),
       fill: h('span', { class: 'bar-fill' }),
       mark: h('span', { class: 'bar-target' }),
+      shadowMark: h('span', { class: 'bar-shadow', hidden: true }),
+      shadow: h('span', { class: 'shadow-target small', hidden: true }),
       state: h('td', { class: 'state' }),
     };
     pool.cells = cells;
@@ -145,7 +157,11 @@ export class PoolsView {
       cells.capacity,
       cells.target,
       cells.range,
-      h('td', { 'aria-hidden': 'true' }, h('div', { class: 'bar' }, cells.fill, cells.mark)),
+      h(
+        'td',
+        { 'aria-hidden': 'true' },
+        h('div', { class: 'bar' }, cells.fill, cells.mark, cells.shadowMark),
+      ),
       cells.state,
       h('td', {}, button),
     );
@@ -155,7 +171,19 @@ export class PoolsView {
     const c = pool?.cells;
     if (!c) return;
     c.capacity.textContent = count(pool.capacity);
-    c.target.textContent = count(pool.target);
+    c.target.replaceChildren(count(pool.target), c.shadow);
+    const shadowed = Number.isFinite(pool.shadowTarget);
+    c.shadow.hidden = !shadowed;
+    c.shadowMark.hidden = !shadowed;
+    if (shadowed) {
+      // Seen: a dashed tick and the number (the bar's mark in small); read: "shadow N".
+      c.shadow.replaceChildren(
+        h('span', { class: 'visually-hidden', text: 'shadow ' }),
+        count(pool.shadowTarget),
+      );
+      c.shadow.title = `The shadow policy would have it at ${count(pool.shadowTarget)} (never pushed)`;
+      c.shadowMark.style.left = `${position(pool.shadowTarget, pool) * 100}%`;
+    }
     c.range.textContent = `${count(pool.min)} – ${count(pool.max)}`;
     c.fill.style.width = `${position(pool.capacity ?? pool.min, pool) * 100}%`;
     c.mark.style.left = `${position(pool.target, pool) * 100}%`;

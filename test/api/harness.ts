@@ -67,8 +67,8 @@ class RecordingApi implements ControllerApi {
   status(): ReturnType<ControllerApi['status']> {
     return this.inner.status();
   }
-  decisions(limit: number): ReturnType<ControllerApi['decisions']> {
-    return this.inner.decisions(limit);
+  decisions(limit: number, shadow?: boolean): ReturnType<ControllerApi['decisions']> {
+    return this.inner.decisions(limit, shadow);
   }
   pause(): void {
     this.calls.push('pause');

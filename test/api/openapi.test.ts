@@ -121,7 +121,7 @@ describe('GET /docs/json', () => {
       assert.equal(optional.required, false, `${path} takes no body`);
       assert.equal(contentSchema(optional, 'application/json', path).maxProperties, 0);
     }
-    assert.deepEqual(params('/api/v1/decisions', 'get'), ['query limit false']);
+    assert.deepEqual(params('/api/v1/decisions', 'get'), ['query limit false', 'query shadow false']);
     assert.deepEqual(params('/api/v1/events', 'get'), [
       'query lastEventId false',
       'header last-event-id false',

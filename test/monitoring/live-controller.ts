@@ -83,7 +83,10 @@ function monitoringYaml(services: ReadonlyArray<{ name: string; url: string }>):
   });
 }
 
-/** Starts two NAS services and `poolpilot run` steering them; resolves once it prints its URL. */
+/**
+ * Starts two NAS services and `poolpilot run` steering them, with a shadow policy; resolves once
+ * it prints its URL.
+ */
 export async function startLiveController(): Promise<LiveController> {
   const proc = new FakeProcRoot(0.75);
   copyFileSync(fixtures('proc', 'real', 'vmstat'), join(proc.dir, 'vmstat'));
@@ -103,10 +106,12 @@ export async function startLiveController(): Promise<LiveController> {
   try {
     for (const name of DEMO_SERVICES) services.push(await startTestNas({ service: name }));
     const config = join(dir, 'policy.yaml');
-    writeFileSync(
-      config,
-      monitoringYaml(DEMO_SERVICES.map((name, i) => ({ name, url: (services[i] as TestNas).url }))),
+    const yaml = monitoringYaml(
+      DEMO_SERVICES.map((name, i) => ({ name, url: (services[i] as TestNas).url })),
     );
+    // A shadow policy beside it (a gentler shrink), so that its series are on /metrics too.
+    writeFileSync(join(dir, 'shadow.yaml'), yaml.replace('factor: 0.8', 'factor: 0.9'));
+    writeFileSync(config, `shadow: shadow.yaml\n${yaml}`);
     const started = spawn(process.execPath, [cliPath, 'run', '--config', config], {
       env: {
         ...process.env,

@@ -69,7 +69,12 @@ describe('promtool', () => {
   it('check metrics finds nothing wrong with a live /metrics', { skip: skipPromtool }, async () => {
     const promtool = requireProgram('promtool', 'prometheus');
     live = await startLiveController();
-    const text = await live.metricsWith(['poolpilot_pool_capacity', 'poolpilot_decisions_total']);
+    const text = await live.metricsWith([
+      'poolpilot_pool_capacity',
+      'poolpilot_decisions_total',
+      'poolpilot_shadow_target',
+    ]);
+    assert.match(text, /^poolpilot_shadow_target\{service="archive",pool="metadata"\} \d+$/m);
     const { status, out } = run(promtool, ['check', 'metrics'], text);
     const findings = out
       .split('\n')
