@@ -16,6 +16,7 @@ import type { Logger } from './logger.js';
 import type { ControlLoop } from './loop.js';
 import type { LoopTelemetry } from './loop-telemetry.js';
 import type { CacheSampler } from './sensing.js';
+import type { ScheduleBook } from './schedules/schedule-book.js';
 import type { PolicyMeta } from './status.js';
 import type { TickDriver } from './tick-driver.js';
 
@@ -31,6 +32,8 @@ export interface ConfigReloaderDeps {
   readonly cache: CacheSampler;
   /** Builds a new cache sampler when a reload changes the cache sources; none: keep the old one. */
   readonly cacheFactory?: ((config: Config) => CacheSampler) | undefined;
+  /** Re-armed with the new configuration's schedules. */
+  readonly schedules?: Pick<ScheduleBook, 'reconfigure'> | undefined;
   /** The shadow policy's file as loaded at start, if the configuration names one. */
   readonly shadow?: ShadowSource | undefined;
 }
@@ -130,6 +133,7 @@ export class ConfigReloader {
       (old as { close?: () => void }).close?.();
     }
     await driver.reconfigure(config);
+    this.deps.schedules?.reconfigure(config);
     telemetry.configInForce(config, before);
     this.meta = this.metaFor(config);
     logger.info({ policy: config.policy.name }, `configuration reloaded: policy ${config.policy.name}`);

@@ -9,6 +9,7 @@ import type { EventHub } from './events.js';
 import type { Logger } from './logger.js';
 import type { MemorySampler } from './memory-sampler.js';
 import type { Scheduler } from './scheduler.js';
+import type { CronTimer } from './schedules/cron-timer.js';
 import type { CacheSampler, ServiceObserver } from './sensing.js';
 import type { DecisionJournal } from './state/decision-journal.js';
 import type { TraceRecorder } from './trace-recorder.js';
@@ -37,6 +38,8 @@ export interface ControllerOptions {
   readonly scheduler?: Scheduler;
   /** Runs the fast path; defaults to a re-armed timer at the policy's `fastPath` (none when off). */
   readonly fastScheduler?: Scheduler;
+  /** Fires the configuration's `schedules`; node-cron by default. */
+  readonly cronTimer?: CronTimer;
   /** Builds a new cache sampler when a reload changes the cache sources; none: keep the old one. */
   readonly cacheFactory?: (config: Config) => CacheSampler;
   readonly registry?: Registry;

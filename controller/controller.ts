@@ -31,6 +31,7 @@ import type { StatusDocument } from './status.js';
 import { TickDriver } from './tick-driver.js';
 import type { MemorySample } from './memory-sampler.js';
 import { ServiceCachePoller } from './service-cache-poller.js';
+import { ScheduleBook } from './schedules/schedule-book.js';
 
 export class Controller implements ControllerApi {
   readonly registry: Registry;
@@ -49,6 +50,8 @@ export class Controller implements ControllerApi {
   private readonly driver: TickDriver;
   private readonly poller: ServiceCachePoller | undefined;
   private readonly reloader: ConfigReloader;
+  /** The configuration's schedules and the windows they have open. */
+  readonly schedules: ScheduleBook;
   private readonly stopProcessMetrics: () => void;
   private firstTickDone = false;
 
@@ -70,7 +73,12 @@ export class Controller implements ControllerApi {
     const { cache, observe, journal, restoredDecisions } = options;
     const { pusher, clock, log, telemetry, events } = this;
     const records = { log, events, journal, restoredDecisions, trace: options.trace };
-    this.wired = wireLoop({ config, cache, observe, pusher, clock, telemetry, logger, restored, ...records });
+    this.schedules = new ScheduleBook({ clock, logger, timer: options.cronTimer });
+    const schedules = this.schedules;
+    this.wired = wireLoop({
+      ...{ config, cache, observe, pusher, clock, telemetry, logger, restored, schedules },
+      ...records,
+    });
     this.loop = this.wired.loop;
     this.telemetry.paused(this.wired.pause.paused); // a restored pause shows at once
     const { scheduler, fastScheduler, tickDeadlineMs, source, cacheFactory } = options;
@@ -94,13 +102,15 @@ export class Controller implements ControllerApi {
       source,
       cache,
       cacheFactory,
+      schedules,
       shadow,
     };
     this.reloader = new ConfigReloader(reloadDeps);
   }
 
-  /** Starts ticking: one tick at once, then on the schedule, and the fast path. */
+  /** Starts ticking: one tick at once, then on the schedule, and the fast path; arms the schedules. */
   start(): void {
+    this.schedules.start(this.loop.config);
     this.driver.start();
   }
 
@@ -181,6 +191,7 @@ export class Controller implements ControllerApi {
 
   /** Stops ticking, waits for the running tick, closes connections. */
   async stop(): Promise<void> {
+    this.schedules.stop();
     await this.driver.stop();
     await this.poller?.stop();
     await this.loop.settled();
@@ -196,7 +207,8 @@ export class Controller implements ControllerApi {
   }
 
   status(): StatusDocument {
-    return withActuation(buildStatus(this.loop.snapshot(), this.reloader.policy), this.actuation);
+    const status = withActuation(buildStatus(this.loop.snapshot(), this.reloader.policy), this.actuation);
+    return { ...status, schedules: this.schedules.status(this.clock.now()) };
   }
 
   /** The recording's files, for `GET /api/v1/trace`; undefined without a state directory. */

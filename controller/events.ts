@@ -33,14 +33,17 @@ export interface Replay {
 }
 
 export interface EventHubOptions {
-  /** How many of the latest events are kept for replay; 1000 by default. */
+  /** How many of the latest events are kept for replay; 4096 by default. */
   readonly capacity?: number;
   /** Told when a listener throws; the event still reaches the other listeners. */
   readonly onListenerError?: (err: unknown) => void;
 }
 
-/** The default number of events kept for replay. */
-export const DEFAULT_EVENT_RING = 1000;
+/**
+ * The default number of events kept for replay: a few ticks of 1,000 pools (one decision event each),
+ * so that a page that subscribes from its snapshot's id after such a tick replays it whole.
+ */
+export const DEFAULT_EVENT_RING = 4096;
 
 /** Publishes events to subscribers and keeps the latest ones for replay. */
 export class EventHub {
@@ -125,6 +128,10 @@ export interface PoolTargetView {
   readonly target: number;
   readonly min: number;
   readonly max: number;
+  /** The reason of the decision that set `target` (of the same tick or sample), null before one. */
+  readonly reason: string | null;
+  /** The schedule whose bounds hold the pool, if any. */
+  readonly schedule?: string;
   /** The shadow policy's target; only while one is in force. */
   readonly shadowTarget?: number;
 }
@@ -139,6 +146,8 @@ export interface SignalsEvent {
   readonly serviceCache: Readonly<Record<string, SignalStatus>>;
   readonly pools: readonly PoolTargetView[];
   readonly paused: boolean;
+  /** The configured schedules (status `schedules`), when there are any. */
+  readonly schedules?: StatusDocument['schedules'];
 }
 
 /** The `signals` event of a status document, as of `at`. */
@@ -156,9 +165,14 @@ export function signalsEvent(status: StatusDocument, at: string): SignalsEvent {
         target: p.target,
         min: p.min,
         max: p.max,
+        reason: p.reason,
+        ...(p.schedule === undefined ? {} : { schedule: p.schedule }),
         ...(p.shadowTarget === undefined ? {} : { shadowTarget: p.shadowTarget }),
       })),
     ),
     paused: status.paused,
+    ...(status.schedules === undefined || status.schedules.length === 0
+      ? {}
+      : { schedules: status.schedules }),
   };
 }

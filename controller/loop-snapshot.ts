@@ -3,6 +3,7 @@
  * see of it, as of now. A snapshot is a view, never a handle on the loop's internals.
  */
 import type { PoolDecision } from '../policies/decision.js';
+import type { ScheduledBounds } from '../policies/schedule-bounds.js';
 import type { Config } from '../policies/types.js';
 import type { Signals } from '../core/signals.js';
 import type { ServiceObservation } from './sensing.js';
@@ -13,6 +14,8 @@ export interface PoolSnapshot {
   readonly target: number | undefined;
   /** The last decision for the pool, changed or not. */
   readonly decision: PoolDecision | undefined;
+  /** The bounds of the schedule that held the pool at that decision, if one did. */
+  readonly schedule?: ScheduledBounds | undefined;
   /** The shadow policy's target; undefined without a shadow. */
   readonly shadowTarget?: number | undefined;
 }

@@ -15,6 +15,7 @@ import type { DecisionJournal } from './state/decision-journal.js';
 import { DecisionRecorder } from './decision-recorder.js';
 import type { Logger } from './logger.js';
 import { ControlLoop } from './loop.js';
+import type { ControlLoopDeps } from './loop.js';
 import type { LoopTelemetry } from './loop-telemetry.js';
 import { OverridesStore } from './overrides-store.js';
 import { PauseState } from './pause-state.js';
@@ -44,6 +45,8 @@ export interface LoopWiring {
   readonly restored?: SavedState | undefined;
   /** Where every tick and fast-path sample is recorded; none: not recorded. */
   readonly trace?: TraceSink | undefined;
+  /** The schedules' open windows (see `ControlLoopDeps.schedules`). */
+  readonly schedules?: ControlLoopDeps['schedules'];
 }
 
 /** A loop and the two owners the API writes to. */
@@ -103,7 +106,7 @@ export function wireLoop(w: LoopWiring): WiredLoop {
     ...(restored ? { initialState: restored.decisionState } : {}),
     ...(w.trace ? { trace: w.trace } : {}),
     ...{ config: w.config, cache: w.cache, observe: w.observe, clock: w.clock },
-    ...{ views, overrides, pause, recorder, pushes, telemetry, shadow },
+    ...{ views, overrides, pause, recorder, pushes, telemetry, shadow, schedules: w.schedules },
   });
   return { loop, overrides, pause, shadowLog };
 }

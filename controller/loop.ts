@@ -10,6 +10,7 @@ import { decide } from '../policies/decide.js';
 import { emptyState, poolKey } from '../policies/decision.js';
 import type { DecisionState, PoolDecision } from '../policies/decision.js';
 import { fastPath } from '../policies/fast-path.js';
+import type { ScheduledBounds } from '../policies/schedule-bounds.js';
 import { nameRecord, own } from '../policies/names.js';
 import { stateAfterReload } from '../policies/reload.js';
 import { serviceCacheReading, usesServiceCache } from '../policies/service-cache.js';
@@ -22,6 +23,7 @@ import type { LoopTelemetry } from './loop-telemetry.js';
 import type { OverridesStore } from './overrides-store.js';
 import type { PauseState } from './pause-state.js';
 import type { PushReconciler } from './push-reconciler.js';
+import type { ScheduleBook } from './schedules/schedule-book.js';
 import { untilAborted } from './scheduler.js';
 import type { CacheSampler, ServiceObservation, ServiceObserver } from './sensing.js';
 import type { ServiceViews } from './service-views.js';
@@ -47,6 +49,8 @@ export interface ControlLoopDeps {
   readonly initialState?: DecisionState;
   /** Told what every tick and fast-path sample decides on (the recording); none: not recorded. */
   readonly trace?: TraceSink | undefined;
+  /** The bounds open schedule windows give pools at a moment; none: no schedule ever bounds. */
+  readonly schedules?: Pick<ScheduleBook, 'bounds'> | undefined;
 }
 
 export class ControlLoop {
@@ -55,6 +59,8 @@ export class ControlLoop {
   private state: DecisionState;
   private signals: Signals = { load: {} };
   private tickCount = 0;
+  /** The schedule bounds of the last decision (tick or sample), keyed by pool. */
+  private bounds: Readonly<Record<string, ScheduledBounds>> = {};
 
   constructor(private readonly deps: ControlLoopDeps) {
     this.configValue = deps.config;
@@ -116,6 +122,7 @@ export class ControlLoop {
       pool: (service, pool) => ({
         target: own(pools, poolKey(service, pool))?.capacity,
         decision: recorder.lastDecision(service, pool),
+        schedule: own(this.bounds, poolKey(service, pool)),
         shadowTarget: this.deps.shadow?.target(service, pool),
       }),
     };
@@ -148,10 +155,11 @@ export class ControlLoop {
     this.sensed(cache ? { cache, load, ...perService } : { load, ...perService });
     const overrides = this.deps.overrides.all();
     this.deps.trace?.tick(config, this.signals, now);
-    const out = decide({ state: this.state, signals: this.signals, config, now, overrides });
+    const schedules = this.scheduled(config, now);
+    const out = decide({ state: this.state, signals: this.signals, config, now, overrides, schedules });
     this.state = out.state;
     this.reconcile(out.decisions, now);
-    this.deps.shadow?.tick(this.signals, now);
+    this.deps.shadow?.tick(this.signals, now, schedules);
     this.tickCount++;
     telemetry.ticked((performance.now() - startedAt) / 1000);
   }
@@ -203,11 +211,18 @@ export class ControlLoop {
       config: this.configValue,
       now,
       overrides,
+      schedules: this.scheduled(this.configValue, now),
     });
     this.state = out.state;
     this.reconcile(out.shrinks, now);
-    this.deps.shadow?.sample(this.signals, now);
+    this.deps.shadow?.sample(this.signals, now, this.bounds);
     return Promise.resolve(out.shrinks.length > 0);
+  }
+
+  /** The bounds open schedule windows give pools at `now`, kept for the snapshot. */
+  private scheduled(config: Config, now: number): Readonly<Record<string, ScheduledBounds>> {
+    this.bounds = this.deps.schedules?.bounds(config, now) ?? {};
+    return this.bounds;
   }
 
   /** Resolves once every push started so far has ended. */

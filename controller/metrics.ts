@@ -41,6 +41,7 @@ const DECISION_ACTIONS = Object.keys({
   linear: true,
   override: true,
   missing: true,
+  schedule: true,
 } satisfies Record<PoolDecision['action'], true>);
 
 export interface MetricsOptions {

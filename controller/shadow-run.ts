@@ -7,7 +7,7 @@
  */
 import { decide } from '../policies/decide.js';
 import { emptyState, poolKey } from '../policies/decision.js';
-import type { DecisionState, PoolDecision } from '../policies/decision.js';
+import type { DecideInput, DecisionState, PoolDecision } from '../policies/decision.js';
 import { fastPath } from '../policies/fast-path.js';
 import { own } from '../policies/names.js';
 import { stateAfterReload } from '../policies/reload.js';
@@ -63,20 +63,20 @@ export class ShadowRun {
     this.set(main, this.policy);
   }
 
-  /** A tick: every pool decided on `signals`. */
-  tick(signals: Signals, now: number): void {
+  /** A tick: every pool decided on `signals`, within the bounds open schedules give (as the main). */
+  tick(signals: Signals, now: number, schedules: DecideInput['schedules'] = {}): void {
     const config = this.config;
     if (!config) return;
-    const out = decide({ state: this.state, signals, config, now, overrides: {} });
+    const out = decide({ state: this.state, signals, config, now, overrides: {}, schedules });
     this.state = out.state;
     this.record(out.decisions, now);
   }
 
   /** A fast-path sample: the shrinks it makes due. */
-  sample(signals: Signals, now: number): void {
+  sample(signals: Signals, now: number, schedules: DecideInput['schedules'] = {}): void {
     const config = this.config;
     if (!config) return;
-    const out = fastPath({ state: this.state, signals, config, now, overrides: {} });
+    const out = fastPath({ state: this.state, signals, config, now, overrides: {}, schedules });
     this.state = out.state;
     this.record(out.shrinks, now);
   }

@@ -5,6 +5,7 @@ import { nameRecord, own } from '../policies/names.js';
 import { serviceCacheReading } from '../policies/service-cache.js';
 import type { Reading } from '../core/signals.js';
 import type { LoopSnapshot } from './loop-snapshot.js';
+import type { ScheduleStatus } from './schedules/schedule-book.js';
 
 export interface SignalStatus {
   readonly value: number | null;
@@ -26,6 +27,8 @@ export interface PoolStatus {
   readonly base: number;
   readonly rule: number | null;
   readonly reason: string | null;
+  /** The schedule whose bounds (`min`, `max`, `base` above) hold the pool now, if any. */
+  readonly schedule?: string;
   /** What the shadow policy would have it be; only while a shadow policy is in force. */
   readonly shadowTarget?: number;
 }
@@ -61,6 +64,8 @@ export interface StatusDocument {
     readonly load: Readonly<Record<string, SignalStatus>>;
   };
   readonly services: readonly ServiceStatus[];
+  /** Every configured schedule, in file order (README "Schedules"); empty without any. */
+  readonly schedules?: readonly ScheduleStatus[];
 }
 
 function signalStatus(reading: Reading | undefined, missingReason: string): SignalStatus {
@@ -97,16 +102,18 @@ export function buildStatus(loop: LoopSnapshot, policy: PolicyMeta): StatusDocum
         ticked ? 'no cache source' : 'not read yet',
       ),
       pools: service.pools.map((pool): PoolStatus => {
-        const { target, decision, shadowTarget } = loop.pool(service.name, pool.name);
+        const { target, decision, schedule, shadowTarget } = loop.pool(service.name, pool.name);
+        const bounds = schedule ?? pool;
         return {
           name: pool.name,
           capacity: own(obs?.capacities, pool.name) ?? null,
-          target: target ?? pool.base,
-          min: pool.min,
-          max: pool.max,
-          base: pool.base,
+          target: target ?? bounds.base,
+          min: bounds.min,
+          max: bounds.max,
+          base: bounds.base,
           rule: decision?.rule ?? null,
           reason: decision?.reason ?? null,
+          ...(schedule === undefined ? {} : { schedule: schedule.schedule }),
           ...(shadowTarget === undefined ? {} : { shadowTarget }),
         };
       }),

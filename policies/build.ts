@@ -4,7 +4,7 @@
  */
 import { parseDuration } from './duration.js';
 import { DEFAULT_TOLERANCE, POLICY_DEFAULTS } from './schema.js';
-import type { RawAction, RawBand, RawConfig, RawDuration, RawService } from './raw.js';
+import type { RawAction, RawBand, RawConfig, RawDuration, RawSchedule, RawService } from './raw.js';
 import type {
   Action,
   BandName,
@@ -12,6 +12,7 @@ import type {
   Config,
   PromLoadTerm,
   Rule,
+  ScheduleSpec,
   ServiceSpec,
   SignalName,
 } from './types.js';
@@ -69,6 +70,16 @@ function toService(s: RawService): ServiceSpec {
   };
 }
 
+function toSchedule(s: RawSchedule): ScheduleSpec {
+  return {
+    name: s.name,
+    cron: s.cron,
+    durationMs: ms(s.duration, 0),
+    ...(s.timezone === undefined ? {} : { timezone: s.timezone }),
+    pools: Object.fromEntries(Object.entries(s.pools).map(([key, b]) => [key, { ...b }])),
+  };
+}
+
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
     Object.freeze(value);
@@ -111,6 +122,7 @@ export function buildConfig(raw: RawConfig): Config {
       rules: rules ?? d.rules,
     },
     services: raw.services.map(toService),
+    ...(raw.schedules === undefined ? {} : { schedules: raw.schedules.map(toSchedule) }),
     ...(raw.shadow === undefined ? {} : { shadow: raw.shadow }),
   };
   return deepFreeze(structuredClone(config));

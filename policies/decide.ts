@@ -23,6 +23,7 @@ import type {
   PoolState,
 } from './decision.js';
 import { formatDuration } from './duration.js';
+import type { ScheduledBounds } from './schedule-bounds.js';
 import type { BandName, Policy, PoolSpec, Rule, SignalName } from './types.js';
 import { SIGNAL_NAMES } from './types.js';
 
@@ -35,6 +36,8 @@ interface PoolInput {
   readonly override: Override | undefined;
   readonly policy: Policy;
   readonly now: number;
+  /** The bounds of the schedule holding the pool (already in `pool`), if any. */
+  readonly schedule: ScheduledBounds | undefined;
 }
 
 function conditions(rule: Rule, index: number, policy: Policy, views: Views): string {
@@ -79,7 +82,7 @@ function resting(
   const { target, clamps } = clampTarget(raw, input.pool.min, input.pool.max);
   return {
     to: target,
-    action: target === current && action !== 'override' ? 'hold' : action,
+    action: target === current && action !== 'override' && action !== 'schedule' ? 'hold' : action,
     rule: null,
     summary: describe(target) + describeClamps(clamps),
     rawTarget: raw,
@@ -117,11 +120,15 @@ function ruled(input: PoolInput, current: number, index: number, rule: Rule): Ve
 }
 
 function verdict(input: PoolInput, current: number): Verdict {
-  const { pool, views, override, policy, now } = input;
+  const { pool, views, override, policy, now, schedule } = input;
   if (override !== undefined) {
     const left = formatDuration(override.until - now);
     const text = (t: number) => `override ${override.capacity} for ${left} more -> ${t}`;
     return resting(input, current, override.capacity, 'override', text, { override });
+  }
+  if (schedule?.baseGiven === true && input.previous?.schedule !== schedule.schedule) {
+    const text = (t: number) => `schedule ${schedule.schedule} opened: base ${schedule.base} -> ${t}`;
+    return resting(input, current, schedule.base, 'schedule', text);
   }
   const search = findRule(policy.rules, views);
   switch (search.kind) {
@@ -139,16 +146,23 @@ function verdict(input: PoolInput, current: number): Verdict {
   }
 }
 
+/** What a reason adds when a schedule's bounds held the pool. */
+function scheduleNote(b: ScheduledBounds | undefined): string {
+  return b === undefined ? '' : ` [schedule ${b.schedule}: min ${b.min}, max ${b.max}]`;
+}
+
 function decidePool(input: PoolInput): { decision: PoolDecision; state: PoolState } {
   const current = input.previous?.capacity ?? input.pool.base;
   const v = verdict(input, current);
+  const summary = v.summary + scheduleNote(input.schedule);
   const explanation: Explanation = {
     rule: v.rule,
-    summary: v.summary,
+    summary,
     signals: { cache: input.views.cache.explanation, load: input.views.load.explanation },
     rawTarget: v.rawTarget,
     clamps: v.clamps,
     ...v.extra,
+    ...(input.schedule === undefined ? {} : { schedule: input.schedule.schedule }),
   };
   const decision: PoolDecision = {
     service: input.service,
@@ -157,10 +171,11 @@ function decidePool(input: PoolInput): { decision: PoolDecision; state: PoolStat
     to: v.to,
     action: v.action,
     rule: v.rule,
-    reason: v.summary,
+    reason: summary,
     explanation,
   };
-  return { decision, state: v.state };
+  const state = input.schedule === undefined ? v.state : { ...v.state, schedule: input.schedule.schedule };
+  return { decision, state };
 }
 
 /**
@@ -197,9 +212,14 @@ export function decide(input: DecideInput): DecideOutput {
     for (const pool of service.pools) {
       const key = poolKey(service.name, pool.name);
       const pinned = own(input.overrides, key);
+      const schedule = own(input.schedules, key);
       const result = decidePool({
         service: service.name,
-        pool,
+        pool:
+          schedule === undefined
+            ? pool
+            : { ...pool, base: schedule.base, min: schedule.min, max: schedule.max },
+        schedule,
         previous: own(state.pools, key),
         views: { cache, load },
         override: pinned !== undefined && overrideActive(pinned, now) ? pinned : undefined,

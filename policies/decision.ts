@@ -4,6 +4,7 @@
  * live loop, the simulator, the decision log, the API and the state directory.
  */
 import type { Signals } from '../core/signals.js';
+import type { ScheduledBounds } from './schedule-bounds.js';
 import type { ActionKind, BandName, Config, SignalName } from './types.js';
 
 /** Per-pool memory of the decision core between ticks. */
@@ -18,6 +19,8 @@ export interface PoolState {
   readonly c0: number;
   /** When the last shrink of the current rule acted (ms), or null. */
   readonly lastShrinkAt: number | null;
+  /** The schedule whose bounds held the pool at the last decision, if any (see schedule-bounds.ts). */
+  readonly schedule?: string;
 }
 
 /** Bands remembered for hysteresis; a signal never classified is absent. */
@@ -70,6 +73,8 @@ export interface Explanation {
   /** Set when the pool got `onMissing` because a signal was stale or missing. */
   readonly missing?: readonly SignalName[];
   readonly override?: Override;
+  /** The schedule whose bounds (`base`, `min`, `max`) replaced the pool's own for this decision. */
+  readonly schedule?: string;
 }
 
 /** What `decide()` concludes for one pool at one tick, changed or not. */
@@ -78,8 +83,11 @@ export interface PoolDecision {
   readonly pool: string;
   readonly from: number;
   readonly to: number;
-  /** `hold` also when onMissing held or nothing changed. `override` when an operator pin set it. */
-  readonly action: ActionKind | 'override' | 'missing';
+  /**
+   * `hold` also when onMissing held or nothing changed. `override` when an operator pin set it;
+   * `schedule` when a schedule's window opened and moved the pool to the schedule's `base`.
+   */
+  readonly action: ActionKind | 'override' | 'missing' | 'schedule';
   readonly rule: number | null;
   readonly reason: string;
   readonly explanation: Explanation;
@@ -92,6 +100,11 @@ export interface DecideInput {
   readonly now: number;
   /** Keyed by `poolKey(service, pool)`; expired ones are ignored. */
   readonly overrides?: Readonly<Record<string, Override>>;
+  /**
+   * Keyed by `poolKey(service, pool)`: the bounds an open schedule window gives the pool instead
+   * of its own (`scheduledBounds` in schedule-bounds.ts); a pool not named keeps its own.
+   */
+  readonly schedules?: Readonly<Record<string, ScheduledBounds>>;
 }
 
 export interface DecideOutput {

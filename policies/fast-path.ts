@@ -46,10 +46,20 @@ export function fastPathDecided(input: DecideInput): FastPathOutput {
     const prev = own(input.state.pools, key);
     if (!next) continue;
     if (shrinks.includes(d)) pools[key] = next;
-    else if (prev && next.rule !== prev.rule)
-      pools[key] = { ...next, capacity: prev.capacity, c0: prev.capacity };
+    else if (prev && next.rule !== prev.rule) pools[key] = leftForTick(next, prev);
   }
   return { state: { bands: out.state.bands, pools }, shrinks };
+}
+
+/**
+ * A pool's state when a sample starts or ends its rule: the rule remembered, the capacity and the
+ * schedule it was at left for the tick (a window that opens at a sample moves the pool at the tick).
+ */
+function leftForTick(next: PoolState, prev: PoolState): PoolState {
+  const { schedule: _dropped, ...rest } = next;
+  void _dropped;
+  const kept = { ...rest, capacity: prev.capacity, c0: prev.capacity };
+  return prev.schedule === undefined ? kept : { ...kept, schedule: prev.schedule };
 }
 
 /**

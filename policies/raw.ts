@@ -63,10 +63,20 @@ export interface RawService {
   readonly load?: RawServiceLoad;
   readonly pools: readonly RawPool[];
 }
+export interface RawSchedule {
+  readonly name: string;
+  readonly cron: string;
+  readonly duration: RawDuration;
+  readonly timezone?: string;
+  readonly pools: Readonly<
+    Record<string, { readonly base?: number; readonly min?: number; readonly max?: number }>
+  >;
+}
 /** The document once it matches the schema (schema.ts `configSchema`). */
 export interface RawConfig {
   readonly apiVersion: 'poolpilot/v1';
   readonly policy: RawPolicy;
   readonly services: readonly RawService[];
+  readonly schedules?: readonly RawSchedule[];
   readonly shadow?: string;
 }

@@ -14,7 +14,14 @@ export function stateAfterReload(state: DecisionState, before: Config, next: Con
   const pools = Object.fromEntries(
     Object.entries(state.pools).map(([key, p]) => [
       key,
-      { capacity: p.capacity, rule: null, ruleSince: p.ruleSince, c0: p.capacity, lastShrinkAt: null },
+      {
+        capacity: p.capacity,
+        rule: null,
+        ruleSince: p.ruleSince,
+        c0: p.capacity,
+        lastShrinkAt: null,
+        ...(p.schedule === undefined ? {} : { schedule: p.schedule }),
+      },
     ]),
   );
   return { ...state, pools };

@@ -178,6 +178,27 @@ const service = strict(
   ['name', 'url', 'mode', 'pools'],
 );
 
+const scheduledBounds = strict({ base: count, min: count, max: count });
+const schedule = strict(
+  {
+    name,
+    cron: {
+      description: 'a cron expression such as "0 2 * * *" (seconds field allowed)',
+      type: 'string',
+      minLength: 1,
+    },
+    duration,
+    timezone: { description: 'an IANA time zone such as Europe/Paris', type: 'string', minLength: 1 },
+    pools: {
+      description: 'a map from <pool> or <service>/<pool> to {base, min, max}',
+      type: 'object',
+      minProperties: 1,
+      additionalProperties: scheduledBounds,
+    },
+  },
+  ['name', 'cron', 'duration', 'pools'],
+);
+
 /** The JSON schema of a whole configuration document. */
 export const configSchema = {
   description: 'a poolpilot configuration (a map with apiVersion, policy and services)',
@@ -186,6 +207,7 @@ export const configSchema = {
       apiVersion: { const: 'poolpilot/v1' },
       policy,
       services: { type: 'array', minItems: 1, items: service },
+      schedules: { type: 'array', items: schedule },
       shadow: { description: 'a file path', type: 'string', minLength: 1 },
     },
     ['apiVersion', 'policy', 'services'],

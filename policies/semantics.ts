@@ -6,6 +6,7 @@
 import { parseDuration } from './duration.js';
 import { describePath, listWords, prefixed, showValueAt } from './problem.js';
 import type { PathSegment, Problem } from './problem.js';
+import { scheduleProblems } from './schedule-checks.js';
 import { DEFAULT_TOLERANCE } from './schema.js';
 import { BAND_NAMES, SIGNAL_NAMES } from './types.js';
 
@@ -126,6 +127,7 @@ export function semanticProblems(data: unknown): Problem[] {
       }
     });
   });
+  scheduleProblems(data, add);
   return out;
 }
 

@@ -76,10 +76,32 @@ export interface ServiceSpec {
   readonly pools: readonly PoolSpec[];
 }
 
+/** The bounds a schedule gives a pool while its window is open; a bound it leaves out stays the pool's. */
+export interface ScheduledPoolBounds {
+  readonly base?: number;
+  readonly min?: number;
+  readonly max?: number;
+}
+
+/**
+ * A window of replaced bounds (README "Schedules"): opened by each firing of `cron` (a node-cron
+ * expression, in `timezone` or the controller's own zone), open for `durationMs` after it.
+ * `pools` is keyed by `<pool>` (that pool of every service having one) or `<service>/<pool>`.
+ */
+export interface ScheduleSpec {
+  readonly name: string;
+  readonly cron: string;
+  readonly durationMs: number;
+  readonly timezone?: string;
+  readonly pools: Readonly<Record<string, ScheduledPoolBounds>>;
+}
+
 export interface Config {
   readonly apiVersion: 'poolpilot/v1';
   readonly policy: Policy;
   readonly services: readonly ServiceSpec[];
+  /** In the order the file lists them; absent when it has none. */
+  readonly schedules?: readonly ScheduleSpec[];
   /**
    * The shadow policy's configuration file as written (relative to this file's folder): its
    * policy decides beside this one, never pushed (see `shadowConfig`).

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ControllerApi } from './controller-api.js';
 import { errorSchema } from './errors.js';
+import { EVENT_ID_HEADER } from './events.js';
 import { jsonSafe } from './output.js';
 
 export const MAX_DECISIONS_LIMIT = 1000;
@@ -73,6 +74,9 @@ export const decisionsRoute: FastifyPluginAsync<{ controller: ControllerApi }> =
         },
       },
     },
-    async (req) => ({ decisions: jsonSafe(controller.decisions(req.query.limit, req.query.shadow)) }),
+    async (req, reply) => {
+      void reply.header(EVENT_ID_HEADER, String(controller.events.lastId));
+      return { decisions: jsonSafe(controller.decisions(req.query.limit, req.query.shadow)) };
+    },
   );
 };

@@ -7,7 +7,7 @@
  * - With `Last-Event-ID: n` (the header an `EventSource` sends when it reconnects) or
  *   `?lastEventId=n` (for a page that kept `n` itself; the header wins when both are given):
  *   every kept event with an id above `n`, oldest first. When the events after `n` are no longer
- *   all kept (the ring holds the latest 1000), or `n` is newer than any event of this process (it
+ *   all kept (the ring holds the latest 4096), or `n` is newer than any event of this process (it
  *   came from an earlier one), the kept events are followed by `event: reset` with data `{}`: the
  *   client cannot catch up by replay and must reload its state (`/api/v1/status`, `/decisions`).
  *   Without either, no replay: only the events from now on.
@@ -16,7 +16,7 @@
  * - `: hb` and a blank line every 15 s, a comment that keeps proxies from closing the connection.
  *
  * A client that stops reading is not given unbounded memory: once its socket pushes back, more
- * than 256 events or 1 MiB queued behind it closes its connection (counted in
+ * than 8192 events or 8 MiB queued behind it (a few ticks of 1,000 pools) closes its connection (counted in
  * `poolpilot_sse_dropped_clients_total`); its `EventSource` reconnects and resumes from its
  * `Last-Event-ID`. At most 32 streams are open at once: one more is answered 503 `overloaded`
  * (JSON, with `Retry-After`). Closing the server ends every stream.
@@ -35,9 +35,9 @@ export interface EventStreamOptions {
   readonly heartbeatMs?: number;
   /** The `retry:` sent on connect, in milliseconds; 2000 by default. */
   readonly retryMs?: number;
-  /** Events that may queue behind a client that does not read before it is dropped; 256. */
+  /** Events that may queue behind a client that does not read before it is dropped; 8192. */
   readonly maxQueuedEvents?: number;
-  /** Bytes that may queue behind a client that does not read before it is dropped; 1 MiB. */
+  /** Bytes that may queue behind a client that does not read before it is dropped; 8 MiB. */
   readonly maxQueuedBytes?: number;
   /**
    * When the server closes, how long an ended stream may take to flush before its connection is
@@ -53,10 +53,21 @@ export interface EventsRouteOptions extends EventStreamOptions {
 }
 
 export const EVENTS_PATH = '/api/v1/events';
+/**
+ * The response header of `/api/v1/status` and `/api/v1/decisions`: the id of the latest event
+ * published when the document was read. A client that loads them and then opens the stream with
+ * `?lastEventId=<the smaller of the two>` misses no event in between.
+ */
+export const EVENT_ID_HEADER = 'poolpilot-event-id';
 export const DEFAULT_HEARTBEAT_MS = 15_000;
 export const DEFAULT_RETRY_MS = 2000;
-export const DEFAULT_MAX_QUEUED_EVENTS = 256;
-export const DEFAULT_MAX_QUEUED_BYTES = 1024 * 1024;
+/**
+ * One tick publishes a decision event per pool it changes: with 1,000 pools, about 1,000 events
+ * (about 1 MB) in one turn, written before the fastest reader can drain any. The bounds hold a few
+ * such bursts; a client still behind past them is dropped.
+ */
+export const DEFAULT_MAX_QUEUED_EVENTS = 8192;
+export const DEFAULT_MAX_QUEUED_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_CLOSE_GRACE_MS = 1000;
 export const DEFAULT_MAX_STREAMS = 32;
 /** The `Retry-After` of the 503 answered past `maxStreams`, in seconds. */

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ControllerApi } from './controller-api.js';
 import { errorSchema } from './errors.js';
+import { EVENT_ID_HEADER } from './events.js';
 import { jsonSafe } from './output.js';
 
 const nullable = (type: string) => ({ type: [type, 'null'] });
@@ -32,6 +33,7 @@ const poolSchema = {
     base: { type: 'number' },
     rule: nullable('number'),
     reason: nullable('string'),
+    schedule: { type: 'string', description: 'the schedule whose bounds hold the pool now' },
     shadowTarget: {
       type: 'number',
       description:
@@ -97,12 +99,36 @@ export const statusSchema = {
       },
     },
     services: { type: 'array', items: serviceSchema },
+    schedules: {
+      type: 'array',
+      description: 'every configured schedule, in file order',
+      items: {
+        type: 'object',
+        additionalProperties: true,
+        required: ['name', 'active'],
+        properties: {
+          name: { type: 'string' },
+          active: { type: 'boolean' },
+          until: { type: 'string', description: 'ISO time the open window closes (while active)' },
+          next: { type: 'string', description: 'ISO time of the next firing' },
+        },
+      },
+    },
   },
 } as const;
 
-/** `/api/v1/status`: the policy in force, the signals, every service and pool. */
+/**
+ * `/api/v1/status`: the policy in force, the signals, every service and pool; its `Poolpilot-Event-Id`
+ * header is the id of the latest event the document includes.
+ */
 export const statusRoute: FastifyPluginAsync<{ controller: ControllerApi }> = async (app, { controller }) => {
-  app.get('/api/v1/status', { schema: { response: { 200: statusSchema, '4xx': errorSchema } } }, async () =>
-    jsonSafe(controller.status()),
+  app.get(
+    '/api/v1/status',
+    { schema: { response: { 200: statusSchema, '4xx': errorSchema } } },
+    async (_, reply) => {
+      // The id of the latest event, read in the same turn as the status: the page subscribes after it.
+      void reply.header(EVENT_ID_HEADER, String(controller.events.lastId));
+      return jsonSafe(controller.status());
+    },
   );
 };

@@ -6,6 +6,7 @@ import { DecisionFeed } from './feed.js';
 import { LiveData } from './live.js';
 import { PolicyView } from './policy.js';
 import { PoolsView } from './pools.js';
+import { SchedulesView } from './schedules.js';
 import { ServicesView } from './services.js';
 import { ShadowView } from './shadow.js';
 
@@ -45,6 +46,7 @@ const policy = new PolicyView({
   rules: byId('policy-rules'),
 });
 const services = new ServicesView(byId('services'));
+const schedules = new SchedulesView(byId('schedules'));
 const pools = new PoolsView({
   table: byId('pools'),
   countEl: byId('pool-count'),
@@ -70,6 +72,7 @@ const live = new LiveData({
     shadow.setMeta(status.policy);
     services.setStatus(status);
     pools.setStatus(status);
+    schedules.set(status.schedules);
     controls.setPaused(status.paused);
     if (sample) {
       charts.push({
@@ -90,6 +93,7 @@ const live = new LiveData({
     charts.push(event);
     services.setSignals(event);
     pools.setTargets(event.pools);
+    schedules.set(event.schedules);
     controls.setPaused(event.paused);
     shadow.ticked();
   },

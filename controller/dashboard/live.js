@@ -1,5 +1,7 @@
 // Where the page's data comes from. A snapshot of the REST API first (status, the last 100
-// decisions, the policy), then the event stream (`decision`, `signals`, `config`, `reset`). When
+// decisions, the policy), then the event stream (`decision`, `signals`, `config`, `reset`), opened
+// from the id of the latest event the snapshot includes (its `Poolpilot-Event-Id` header), so that
+// an event published between the two is replayed rather than missed. When
 // the stream cannot be opened (an older controller, a proxy that buffers), the page polls the REST
 // API instead and tries the stream again now and then. While the stream is up, the status is also
 // read shortly after each tick and every few seconds, for what the stream does not carry (each
@@ -24,16 +26,20 @@ export class LiveData {
     this.error = null;
     this.stream = null;
     this.lastEventId = null;
+    /** The id of the latest event the state shown includes (a status read or a `signals` event). */
+    this.shownId = 0;
     this.policyLoadedAt = null;
     this.timer = null;
     this.dueAt = 0;
     this.busy = false;
   }
 
-  /** Reads the snapshot and opens the stream; then the timed reads, one at a time. */
+  /** Reads the snapshot, then opens the stream from its event id; then the timed reads, one at a time. */
   start() {
-    this.openStream();
-    void this.snapshot().finally(() => this.arm());
+    void this.snapshot().finally(() => {
+      this.openStream();
+      this.arm();
+    });
   }
 
   /** Reads the status again now (after a change the page made). */
@@ -49,6 +55,11 @@ export class LiveData {
         getJson('/api/v1/decisions?limit=100'),
         getPolicy(),
       ]);
+      // Replay from the older of the two reads: a decision settled in between is upserted again,
+      // and a `signals` event older than the status shown is skipped (see `shownId`).
+      const ids = [status[EVENT_ID], decisions[EVENT_ID]].filter((id) => id !== null);
+      if (ids.length > 0) this.lastEventId = Math.min(...ids);
+      this.shownId = status[EVENT_ID] ?? 0;
       this.policyLoadedAt = status.policy?.loadedAt ?? null;
       this.handlers.policy(policy);
       this.handlers.status(status, { sample: true });
@@ -87,11 +98,18 @@ export class LiveData {
         getJson('/api/v1/decisions?limit=100'),
       ]);
       this.handlers.decisions(decisions.decisions);
+      // Without a stream, the page is as new as its reads: a stream opened later starts here.
+      if (this.stream === null && decisions[EVENT_ID] !== null) {
+        this.lastEventId = Math.min(decisions[EVENT_ID], this.shownId);
+      }
     });
   }
 
   async readStatus(sample) {
     const status = await getJson('/api/v1/status');
+    // Read before a `signals` event that is shown already: older than the page; the next read.
+    if (status[EVENT_ID] !== null && status[EVENT_ID] < this.shownId) return;
+    this.shownId = status[EVENT_ID] ?? this.shownId;
     const loadedAt = status.policy?.loadedAt ?? null;
     if (loadedAt !== this.policyLoadedAt) {
       this.policyLoadedAt = loadedAt;
@@ -116,7 +134,9 @@ export class LiveData {
     this.stream = stream;
     stream.addEventListener('open', () => this.setMode('live'));
     this.on(stream, 'decision', (data) => this.handlers.decision(data));
-    this.on(stream, 'signals', (data) => {
+    this.on(stream, 'signals', (data, id) => {
+      if (id !== null && id <= this.shownId) return; // the status shown is newer
+      if (id !== null) this.shownId = id;
       this.handlers.signals(data);
       this.soon();
     });
@@ -124,7 +144,13 @@ export class LiveData {
       this.handlers.config(data);
       if (data.loadedAt !== this.policyLoadedAt) void this.refresh();
     });
-    stream.addEventListener('reset', () => void this.snapshot());
+    // Events were lost for good: a new snapshot, and the stream again from its id.
+    stream.addEventListener('reset', () => {
+      stream.close();
+      this.stream = null;
+      this.lastEventId = null;
+      void this.snapshot().finally(() => this.openStream());
+    });
     stream.addEventListener('error', () => {
       if (stream.readyState !== EventSource.CLOSED) return this.setMode('reconnecting');
       // Refused for good (no such route, not an event stream): poll, and try again later.
@@ -137,14 +163,15 @@ export class LiveData {
 
   on(stream, type, handle) {
     stream.addEventListener(type, (event) => {
-      if (event.lastEventId !== '') this.lastEventId = Number(event.lastEventId);
+      const id = event.lastEventId !== '' ? Number(event.lastEventId) : null;
+      if (id !== null) this.lastEventId = id;
       let data;
       try {
         data = JSON.parse(event.data);
       } catch {
         return; // a frame this page cannot read: the next snapshot or event puts things right
       }
-      handle(data);
+      handle(data, id);
     });
   }
 
@@ -167,10 +194,16 @@ export class LiveData {
   }
 }
 
+/** Where `getJson` puts the id of the latest event its document includes (null when not said). */
+const EVENT_ID = Symbol('eventId');
+
 async function getJson(path) {
   const res = await fetch(path, { headers: { accept: 'application/json' }, cache: 'no-store' });
   if (!res.ok) throw new Error(`${path} answered ${res.status}${await errorMessage(res)}`);
-  return res.json();
+  const body = await res.json();
+  const id = res.headers.get('poolpilot-event-id');
+  body[EVENT_ID] = id !== null && /^\d+$/.test(id) ? Number(id) : null;
+  return body;
 }
 
 /** The policy document, or null when this controller does not serve it. */

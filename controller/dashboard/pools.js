@@ -25,9 +25,16 @@ export class PoolsView {
     for (const s of this.services) {
       for (const p of s.pools) {
         const key = `${s.name}/${p.name}`;
-        // `shadowTarget` is absent once the shadow is gone: set it either way.
-        const shadowTarget = p.shadowTarget;
-        this.pools.set(key, { ...this.pools.get(key), service: s.name, pool: p.name, ...p, shadowTarget });
+        // `schedule` and `shadowTarget` are absent once gone: set them either way.
+        const { schedule, shadowTarget } = p;
+        this.pools.set(key, {
+          ...this.pools.get(key),
+          service: s.name,
+          pool: p.name,
+          ...p,
+          schedule,
+          shadowTarget,
+        });
       }
     }
     this.render();
@@ -40,8 +47,12 @@ export class PoolsView {
       if (!known) continue;
       const { capacity, target, min, max, shadowTarget } = p;
       Object.assign(known, { capacity, target, min, max, shadowTarget });
-      // The event carries no reason (yet): the one shown is the status's until it is read again.
-      if (typeof p.reason === 'string') known.reason = p.reason;
+      // The reason and schedule of the same decision as the target (an older controller's event
+      // carries no reason: the status's stays until it is read again).
+      if (typeof p.reason === 'string') {
+        known.reason = p.reason;
+        known.schedule = p.schedule;
+      }
     }
     this.render();
   }
@@ -182,7 +193,8 @@ export class PoolsView {
     else state = flag(pool.capacity < pool.target ? 'below target' : 'above target', 'warn');
     // One line per pool: the last reason is cut to the column; the decision feed has it whole.
     const why = pool.reason ? h('span', { class: 'small muted', text: ` ${pool.reason}` }) : null;
-    c.state.replaceChildren(state, ...(why ? [why] : []));
+    const scheduled = pool.schedule ? flag(`schedule ${pool.schedule}`, 'warn') : null;
+    c.state.replaceChildren(state, ...(scheduled ? [' ', scheduled] : []), ...(why ? [why] : []));
     if (pool.reason) c.state.title = pool.reason;
     else c.state.removeAttribute('title');
   }

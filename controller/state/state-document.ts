@@ -90,6 +90,7 @@ function poolState(value: unknown, path: string): PoolState {
     ruleSince: finite(m.ruleSince, `${path}.ruleSince`),
     c0: finite(m.c0, `${path}.c0`),
     lastShrinkAt,
+    ...(typeof m.schedule === 'string' ? { schedule: m.schedule } : {}),
   };
 }
 

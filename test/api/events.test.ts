@@ -209,7 +209,16 @@ describe('GET /api/v1/events', () => {
     assert.ok([1024, 655].includes(buffers.capacity), String(buffers.capacity));
     assert.deepEqual(
       { ...buffers, capacity: 0 },
-      { service: 'nas', pool: 'buffers', capacity: 0, target: 655, min: 64, max: 8192 },
+      {
+        service: 'nas',
+        pool: 'buffers',
+        capacity: 0,
+        target: 655,
+        min: 64,
+        max: 8192,
+        // The reason of the decision that set this target, in the same event: never a tick behind.
+        reason: 'cache 0.80 > 0.70 (high): shrink 819 x 0.8 -> 655',
+      },
     );
     assert.equal(data.pools.length, 3);
     for (const e of events) assert.ok(!(e.data ?? '').includes('\n'), 'data is one line');

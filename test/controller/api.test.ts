@@ -58,7 +58,7 @@ describe('controller HTTP API', () => {
 
   it('serves the status document of the contract', async () => {
     const status = (await (await fetch(`${base}/api/v1/status`)).json()) as Record<string, unknown>;
-    assert.deepEqual(Object.keys(status).sort(), ['paused', 'policy', 'services', 'signals']);
+    assert.deepEqual(Object.keys(status).sort(), ['paused', 'policy', 'schedules', 'services', 'signals']);
     const policy = status.policy as Record<string, unknown>;
     assert.equal(policy.name, 'test-seed');
     assert.equal(policy.lastError, null);

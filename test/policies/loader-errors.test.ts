@@ -58,7 +58,7 @@ describe('configuration errors', () => {
           e.line === 2 &&
           e.column === 1 &&
           e.message ===
-            'unknown key "bogus" in the top level (expected apiVersion, policy, services or shadow)',
+            'unknown key "bogus" in the top level (expected apiVersion, policy, services, schedules or shadow)',
       ),
     );
   });
