@@ -6,7 +6,8 @@
  * In one run, each server in its own child process (`bench/lib/nas-server-child.ts`) and the
  * load (autocannon, `bench/lib/nas-load.ts`) here:
  * - `unpooled` (the baseline): the NAS with every pool at 0, warmed (every file fetched once, which
- *   also fills the page cache), then measured under the load;
+ *   also fills the page cache), measured under the load before and after the adaptive run (the
+ *   baseline is the mean of both, so that a change of the machine's load falls on both sides);
  * - `adaptive`: a fresh NAS at its default capacities (`NAS_DEFAULT_CAPACITIES`), not warmed,
  *   steered by a real `poolpilot run` of `policies/presets/nas.yaml` as shipped (its service's url
  *   pointed at the child, a token file added), under the same load from t = 0 for `--seconds`.
@@ -89,29 +90,36 @@ const failures = (load: LoadResult): number => load.non2xx + load.errors + load.
 const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** (a) The unpooled NAS under the load: the baseline. */
-async function baseline(tree: SampleTree): Promise<{ qps: number; perSecond: number[]; failures: number }> {
+interface Baseline {
+  readonly qps: number;
+  readonly perSecond: number[];
+  readonly failures: number;
+}
+
+/** The unpooled NAS (every pool at 0), started, checked and warmed (the page cache too). */
+async function startUnpooled(tree: SampleTree): Promise<NasServerChild> {
   const capacities = { buffers: 0, handles: 0, metadata: 0, content: 0 };
   const server = await NasServerChild.start({ root: tree.root, capacities, minOpenFiles: 1024 });
-  try {
-    for (const pool of (await server.stats()).pools) {
-      if (pool.capacity !== 0) throw new Error(`unpooled: ${pool.name} at ${pool.capacity}, not 0`);
-    }
-    await warmTree(server.url, tree.files);
-    await runLoad({ url: server.url, files: tree.files, connections, seconds: 1 }); // the JIT
-    const counter = new PerSecond();
-    counter.start();
-    const load = await runLoad({
-      url: server.url,
-      files: tree.files,
-      connections,
-      seconds: baselineSeconds,
-      onResponse: counter.count,
-    });
-    return { qps: load.qps, perSecond: counter.series(baselineSeconds), failures: failures(load) };
-  } finally {
-    await server.stop();
+  for (const pool of (await server.stats()).pools) {
+    if (pool.capacity !== 0) throw new Error(`unpooled: ${pool.name} at ${pool.capacity}, not 0`);
   }
+  await warmTree(server.url, tree.files);
+  await runLoad({ url: server.url, files: tree.files, connections, seconds: 1 }); // the JIT
+  return server;
+}
+
+/** (a) The unpooled NAS under the load for `--baseline-seconds`: the baseline. */
+async function baseline(server: NasServerChild, tree: SampleTree): Promise<Baseline> {
+  const counter = new PerSecond();
+  counter.start();
+  const load = await runLoad({
+    url: server.url,
+    files: tree.files,
+    connections,
+    seconds: baselineSeconds,
+    onResponse: counter.count,
+  });
+  return { qps: load.qps, perSecond: counter.series(baselineSeconds), failures: failures(load) };
 }
 
 /** The shipped preset with its one service pointed at the NAS under test. */
@@ -186,9 +194,26 @@ const loadAtStart = loadavg()[0] as number;
 note(`${BENCH}: writing ${fileCount} files of ${FILE_BYTES} bytes (load average ${loadAtStart})...`);
 const tree = await makeSampleTree(fileCount, FILE_BYTES);
 try {
-  const base = await baseline(tree);
-  note(`${BENCH}: unpooled ${round(base.qps, 0)} req/s over ${baselineSeconds} s`);
-  const run = await adaptive(tree);
+  // The baseline before and after the adaptive run (its mean is the baseline), so that a change
+  // of the shared machine's load between the phases falls on both sides alike.
+  const unpooled = await startUnpooled(tree);
+  let before: Baseline;
+  let after: Baseline;
+  let run: AdaptiveRun;
+  try {
+    before = await baseline(unpooled, tree);
+    note(`${BENCH}: unpooled ${round(before.qps, 0)} req/s over ${baselineSeconds} s`);
+    run = await adaptive(tree);
+    after = await baseline(unpooled, tree);
+    note(`${BENCH}: unpooled again ${round(after.qps, 0)} req/s over ${baselineSeconds} s`);
+  } finally {
+    await unpooled.stop();
+  }
+  const base = {
+    qps: (before.qps + after.qps) / 2,
+    perSecond: [...before.perSecond, ...after.perSecond],
+    failures: before.failures + after.failures,
+  };
   const final = run.capacities[seconds] as Record<string, number>;
   const same = (c: Record<string, number> | undefined): boolean =>
     c !== undefined && Object.entries(final).every(([k, v]) => c[k] === v);
@@ -204,8 +229,10 @@ try {
   emit({
     bench: BENCH,
     name: 'unpooled',
-    what: 'the NAS with every pool at 0, warmed (baseline)',
+    what: 'the NAS with every pool at 0, warmed, before and after the adaptive run (baseline: the mean)',
     qps: round(base.qps, 0),
+    qpsBefore: round(before.qps, 0),
+    qpsAfter: round(after.qps, 0),
     perSecond: base.perSecond,
     failures: base.failures,
   });
@@ -227,6 +254,7 @@ try {
     bench: BENCH,
     name: 'summary',
     unpooledQps: round(base.qps, 0),
+    unpooledBeforeAfter: [round(before.qps, 0), round(after.qps, 0)],
     windowQps: round(windowQps, 0),
     window: [seconds - WINDOW_S, seconds],
     ratio: round(ratio, 2),
