@@ -52,6 +52,8 @@ export interface LoadOptions {
   readonly seconds: number;
   /** Check each body's length and CRC-32 (costs the client CPU: off for throughput). */
   readonly verify?: boolean;
+  /** Called on every response with its status (e.g. to count responses per second). */
+  readonly onResponse?: (status: number) => void;
 }
 
 /** What a run of {@link runLoad} measured. */
@@ -108,6 +110,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     }
     samples[n++] = ms;
     statuses[status] = (statuses[status] ?? 0) + 1;
+    options.onResponse?.(status);
   });
   const result = await run;
   return {

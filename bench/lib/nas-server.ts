@@ -86,6 +86,11 @@ export class NasServerChild {
     });
   }
 
+  /** The bearer token of the child's agent routes (for a controller's `tokenFile`). */
+  get token(): string {
+    return TOKEN;
+  }
+
   /** The child's limit on open files. */
   get openFilesLimit(): number {
     return nofileLimit(this.pid).soft;
