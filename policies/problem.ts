@@ -95,3 +95,18 @@ export function suggest(word: string, allowed: readonly string[]): string {
   const close = allowed.find((a) => a.toLowerCase() === word.toLowerCase() || editDistance(a, word) <= 2);
   return close !== undefined ? `did you mean "${close}"?` : `expected ${listWords(allowed)}`;
 }
+
+/** A YAML mapping as the semantic checks read it. */
+export type Dict = Readonly<Record<string, unknown>>;
+
+/** How a semantic check reports a problem: at `path`, or pointing at `where` in the file. */
+export type AddProblem = (
+  path: readonly PathSegment[],
+  message: string,
+  where?: readonly PathSegment[],
+  at?: Problem['at'],
+) => void;
+
+export function isDict(x: unknown): x is Dict {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}

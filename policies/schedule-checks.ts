@@ -5,25 +5,13 @@
  */
 import { validateDetailed } from 'node-cron';
 import { formatDuration, parseDuration } from './duration.js';
-import { describePath, showValueAt } from './problem.js';
-import type { PathSegment, Problem } from './problem.js';
+import { describePath, isDict, showValueAt } from './problem.js';
+import type { AddProblem as Add, Dict, PathSegment } from './problem.js';
 
 /** The longest window a schedule may open: longer is a configuration change, not a schedule. */
 export const MAX_SCHEDULE_DURATION_MS = 7 * 24 * 3_600_000;
 /** A cron expression longer than this is refused before node-cron parses it. */
 export const MAX_CRON_CHARS = 200;
-
-type Dict = Readonly<Record<string, unknown>>;
-type Add = (
-  path: readonly PathSegment[],
-  message: string,
-  where?: readonly PathSegment[],
-  at?: Problem['at'],
-) => void;
-
-function isDict(x: unknown): x is Dict {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
 
 /** True when Intl knows `zone` (an IANA name such as `Europe/Paris`, or `UTC`). */
 export function isTimeZone(zone: string): boolean {

@@ -4,23 +4,11 @@
  * on any document and reports beside the schema's own problems without repeating them.
  */
 import { parseDuration } from './duration.js';
-import { describePath, listWords, prefixed, showValueAt } from './problem.js';
-import type { PathSegment, Problem } from './problem.js';
+import { describePath, isDict, listWords, prefixed, showValueAt } from './problem.js';
+import type { AddProblem as Add, PathSegment, Problem } from './problem.js';
 import { scheduleProblems } from './schedule-checks.js';
 import { DEFAULT_TOLERANCE } from './schema.js';
 import { BAND_NAMES, SIGNAL_NAMES } from './types.js';
-
-type Dict = Readonly<Record<string, unknown>>;
-type Add = (
-  path: readonly PathSegment[],
-  message: string,
-  where?: readonly PathSegment[],
-  at?: Problem['at'],
-) => void;
-
-function isDict(x: unknown): x is Dict {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
 
 /** The value at a path of plain data, or undefined when any step is missing or of another shape. */
 function get(data: unknown, path: readonly PathSegment[]): unknown {
