@@ -92,16 +92,33 @@ export async function startDemoService(
   }
 }
 
-/** Removes the empty cgroups of demos whose controller is gone (it crashed before removing its own). */
-async function sweepDeadDemoCgroups(cgroupRoot = '/sys/fs/cgroup'): Promise<void> {
+/** A demo's memory cgroup, named after the controller that made it. */
+export interface DemoCgroup {
+  readonly path: string;
+  /** Whether that controller still runs. */
+  readonly alive: boolean;
+}
+
+/** The demo cgroups under `cgroupRoot` (the v1 memory controller, or a unified hierarchy). */
+export async function listDemoCgroups(cgroupRoot = '/sys/fs/cgroup'): Promise<DemoCgroup[]> {
+  const found: DemoCgroup[] = [];
   for (const parent of [join(cgroupRoot, 'memory'), cgroupRoot, join(cgroupRoot, 'unified')]) {
     const names = await readdir(parent).catch(() => [] as string[]);
     for (const name of names) {
       if (!name.startsWith(DEMO_CGROUP_PREFIX)) continue;
       const pid = Number(name.slice(DEMO_CGROUP_PREFIX.length));
-      if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid || processAlive(pid)) continue;
-      await rmdir(join(parent, name)).catch(() => undefined); // EBUSY while something still runs in it
+      if (!Number.isSafeInteger(pid) || pid <= 0) continue;
+      found.push({ path: join(parent, name), alive: pid === process.pid || processAlive(pid) });
     }
+  }
+  return found;
+}
+
+/** Removes the empty cgroups of demos whose controller is gone (it crashed before removing its own). */
+async function sweepDeadDemoCgroups(cgroupRoot?: string): Promise<void> {
+  for (const cgroup of await listDemoCgroups(cgroupRoot)) {
+    // EBUSY while something still runs in it
+    if (!cgroup.alive) await rmdir(cgroup.path).catch(() => undefined);
   }
 }
 

@@ -3,11 +3,11 @@
 // takes a large share of its limit for a while, then leaves. Watch the pools shrink on the dashboard
 // while it holds, and grow back under `npm run load` once it has gone.
 // Usage: npm run squeeze [-- --seconds 20 --share 0.85 --cgroup PATH]
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DEMO_CGROUP_PREFIX } from '../dist/controller/demo.js';
+import { listDemoCgroups } from '../dist/controller/demo.js';
 import { openMemoryCgroup } from '../dist/controller/memory-cgroup.js';
 
 const { values } = parseArgs({
@@ -33,37 +33,9 @@ if (!(seconds > 0) || !(share > 0 && share < 1)) {
   process.exit(2);
 }
 
-function alive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return err.code === 'EPERM';
-  }
-}
-
-/** The cgroups of running demos: `poolpilot-demo-<controller pid>` with something in it. */
-function demoCgroups(root) {
-  const found = [];
-  for (const parent of [join(root, 'memory'), root, join(root, 'unified')]) {
-    let names = [];
-    try {
-      names = readdirSync(parent);
-    } catch {
-      continue;
-    }
-    for (const name of names) {
-      if (!name.startsWith(DEMO_CGROUP_PREFIX)) continue;
-      if (!alive(Number(name.slice(DEMO_CGROUP_PREFIX.length)))) continue;
-      found.push(join(parent, name));
-    }
-  }
-  return found;
-}
-
 let path = values.cgroup;
 if (path === undefined) {
-  const found = demoCgroups(values['cgroup-root']);
+  const found = (await listDemoCgroups(values['cgroup-root'])).filter((c) => c.alive).map((c) => c.path);
   if (found.length === 0) {
     console.error(
       'squeeze: no running `npm start` with a memory cgroup. `npm start` runs the NAS in one only as root,\n' +
@@ -112,13 +84,11 @@ console.log(
     `(${mib(before)} held before) for ${seconds} s; watch the pools shrink on the dashboard`,
 );
 const here = dirname(fileURLToPath(import.meta.url));
-const child = cgroup.spawn(
-  process.execPath,
-  [join(here, 'neighbour.mjs'), String(bytes), '2000', String(seconds * 1000)],
-  {
-    stdio: ['ignore', 'inherit', 'inherit'],
-  },
-);
+// The scenario's neighbour: the same job, built with the rest (npm run build).
+const neighbour = join(here, '..', 'dist', 'bench', 'scenario', 'neighbour-child.js');
+const child = cgroup.spawn(process.execPath, [neighbour, String(bytes), '2000', String(seconds * 1000)], {
+  stdio: ['ignore', 'inherit', 'inherit'],
+});
 const stopChild = () => child.kill('SIGTERM');
 process.once('SIGINT', stopChild);
 process.once('SIGTERM', stopChild);
