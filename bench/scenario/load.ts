@@ -9,18 +9,16 @@
  */
 import { Agent, request } from 'undici';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Plan } from './plan.js';
 
 /** Options of {@link ClosedLoopLoad}. */
-export interface LoadOptions {
+export interface LoadOptions extends Pick<
+  Plan,
+  'files' | 'fileBytes' | 'hotFiles' | 'hotShare' | 'connections' | 'timeoutMs'
+> {
   readonly url: () => string;
   /** The request path of file `i`. */
   readonly path: (index: number) => string;
-  readonly files: number;
-  readonly fileBytes: number;
-  readonly hotFiles: number;
-  readonly hotShare: number;
-  readonly connections: number;
-  readonly timeoutMs: number;
 }
 
 /** What one second of load measured. */
