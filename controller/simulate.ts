@@ -2,8 +2,10 @@
  * The offline simulator (README "Simulating a policy"): replays a trace of signals through the same
  * `decide()` and fast path as the live loop, assuming every push succeeds at once, and yields
  * each capacity change. A line whose `t` is on the policy's interval is a tick; any other line
- * is a fast-path sample of `cache`, from which the fast path's shrinks are taken as `run` does. No I/O here: the lines come in, the changes go out; the command
- * `poolpilot simulate --config FILE --trace FILE` that reads and prints is cli/simulate.ts.
+ * is a fast-path sample of `cache`, from which the fast path's shrinks are taken as `run` does.
+ * Schedules bound the pools at each line's wall time, from the recording's `start`. No I/O here:
+ * the lines come in, the changes go out; the command `poolpilot simulate --config FILE --trace
+ * FILE` that reads and prints is cli/simulate.ts; trace-line.ts parses each line.
  */
 import { decide } from '../policies/decide.js';
 import { emptyState } from '../policies/decision.js';
@@ -12,40 +14,9 @@ import { fastPath } from '../policies/fast-path.js';
 import { usesServiceCache } from '../policies/service-cache.js';
 import type { Config } from '../policies/types.js';
 import type { Reading, Signals } from '../core/signals.js';
-
-const TRACE_KEYS: readonly string[] = ['t', 'at', 'cache', 'load'];
-
-/** A trace line that cannot be replayed; `message` is `FILE:LINE: detail`. */
-export class TraceError extends Error {
-  readonly code = 'POOLPILOT_TRACE_INVALID';
-  constructor(
-    readonly file: string,
-    readonly line: number,
-    readonly detail: string,
-    options?: ErrorOptions,
-  ) {
-    super(`${file}:${line}: ${detail}`, options);
-    this.name = 'TraceError';
-  }
-}
-
-/** One tick of a trace: signal values at time `t` (ms); a signal absent here is missing. */
-export interface TraceTick {
-  readonly t: number;
-  /**
-   * When the live loop decided, in ms from the start, where it differs from `t` (a recording:
-   * see controller/trace-recorder.ts); the replay decides at it. `t` places the line.
-   */
-  readonly at?: number;
-  readonly cache?: number;
-  /**
-   * The cache per service name (a trace's `cache` as an object, `service` cache source): the
-   * signal each service's pools see; a service absent here has no cache at this line.
-   */
-  readonly serviceCache?: Readonly<Record<string, number>>;
-  /** Load per service name; a service absent here has no load at this tick. */
-  readonly load: Readonly<Record<string, number>>;
-}
+import { ReplaySchedules } from './schedules/schedule-replay.js';
+import { TraceError, parseTraceLine } from './trace-line.js';
+import type { TraceTick } from './trace-line.js';
 
 /** One capacity change, printed as a JSON line with exactly these keys in this order. */
 export interface SimChange {
@@ -57,125 +28,6 @@ export interface SimChange {
   readonly action: PoolDecision['action'];
   readonly rule: number | null;
   readonly reason: string;
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'string') return `the string ${JSON.stringify(v)}`;
-  return typeof v === 'object' ? 'an object' : String(v);
-}
-
-/** A signal value: a number in [0, 1], or null/absent for a missing signal. */
-function level(v: unknown, where: string, fail: (detail: string) => never): number | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number') return fail(`"${where}" must be a number between 0 and 1, got ${describe(v)}`);
-  if (v < 0 || v > 1) return fail(`"${where}" must be between 0 and 1, got ${v}`);
-  return v;
-}
-
-function parsePerService(
-  v: Record<string, unknown>,
-  what: string,
-  services: readonly string[],
-  fail: (detail: string) => never,
-): Record<string, number> {
-  const out: [string, number][] = [];
-  for (const [name, value] of Object.entries(v)) {
-    if (!services.includes(name)) {
-      return fail(`"${what}" names unknown service "${name}" (services: ${services.join(', ') || 'none'})`);
-    }
-    const n = level(value, `${what}.${name}`, fail);
-    if (n !== undefined) out.push([name, n]);
-  }
-  return Object.fromEntries(out);
-}
-
-function parseLoad(
-  v: unknown,
-  services: readonly string[],
-  fail: (detail: string) => never,
-): Record<string, number> {
-  // Entries made a record by Object.fromEntries (own properties): a service may be `__proto__`.
-  const load: [string, number][] = [];
-  if (isRecord(v)) return parsePerService(v, 'load', services, fail);
-  if (Array.isArray(v))
-    return fail(`"load" must be a number or an object of numbers per service, got an array`);
-  const n = level(v, 'load', fail);
-  if (n !== undefined) for (const name of services) load.push([name, n]);
-  return Object.fromEntries(load);
-}
-
-/**
- * Parse one trace line (1-based `lineNo`) for a configuration with these `services`.
- * Returns null for a blank line; throws a {@link TraceError} for bad JSON, a line that is not an
- * object, unknown keys, a missing, non-numeric or negative `t`, signal values that are not numbers
- * in [0, 1], or a `load` object naming an unknown service. Time order is checked by {@link simulate}.
- */
-export function parseTraceLine(
-  line: string,
-  lineNo: number,
-  file: string,
-  services: readonly string[],
-): TraceTick | TraceHeader | null {
-  const fail = (detail: string, cause?: unknown): never => {
-    throw new TraceError(file, lineNo, detail, cause === undefined ? undefined : { cause });
-  };
-  const text = lineNo === 1 ? line.replace(/^\uFEFF/, '') : line; // a byte order mark
-  if (text.trim() === '') return null;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    return fail(`invalid JSON: ${errorText(err)}`, err);
-  }
-  if (!isRecord(raw)) return fail(`a trace line must be a JSON object, got ${describe(raw)}`);
-  if ('start' in raw || 'note' in raw) return headerLine(raw, fail);
-  for (const key of Object.keys(raw)) {
-    if (!TRACE_KEYS.includes(key)) return fail(`unknown key "${key}" (expected t, cache, load)`);
-  }
-  const t = raw['t'];
-  if (t === undefined) return fail(`missing "t" (milliseconds from the trace start)`);
-  if (typeof t !== 'number') return fail(`"t" must be a number of milliseconds, got ${describe(t)}`);
-  if (!Number.isFinite(t)) return fail(`"t" must be a finite number of milliseconds, got ${t}`);
-  if (t < 0) return fail(`"t" must not be negative, got ${t}`);
-  const at = raw['at'];
-  if (at !== undefined && (typeof at !== 'number' || !Number.isFinite(at) || at < 0)) {
-    return fail(`"at" must be a non-negative number of milliseconds, got ${describe(at)}`);
-  }
-  const times = at === undefined ? { t } : { t, at };
-  const load = parseLoad(raw['load'], services, fail);
-  if (isRecord(raw['cache'])) {
-    return { ...times, serviceCache: parsePerService(raw['cache'], 'cache', services, fail), load };
-  }
-  const cache = level(raw['cache'], 'cache', fail);
-  return cache === undefined ? { ...times, load } : { ...times, cache, load };
-}
-
-/** A recording's header: `{"start": ISO}` opens a recording, `{"note": text}` remarks on it. */
-export interface TraceHeader {
-  readonly start?: string;
-  readonly note?: string;
-}
-
-function headerLine(raw: Record<string, unknown>, fail: (detail: string) => never): TraceHeader {
-  const keys = Object.keys(raw);
-  if (keys.length !== 1) return fail(`a "start" or "note" line has no other key, got ${keys.join(', ')}`);
-  const [key] = keys as [string];
-  const value = raw[key];
-  if (typeof value !== 'string') return fail(`"${key}" must be a string, got ${describe(value)}`);
-  if (key === 'start' && Number.isNaN(Date.parse(value))) {
-    return fail(`"start" must be an ISO time, got ${JSON.stringify(value)}`);
-  }
-  return key === 'start' ? { start: value } : { note: value };
 }
 
 /** The signals of one tick: every reading fresh (read at `t`), absent ones missing. */
@@ -200,6 +52,8 @@ interface Replay {
   state: DecisionState;
   /** The signals of the last tick, with the cache of the last sample since. */
   signals: Signals | undefined;
+  /** The schedules' windows, placed in wall time by the trace's `start` lines. */
+  readonly schedules: ReplaySchedules;
 }
 
 /**
@@ -209,9 +63,10 @@ interface Replay {
  */
 function replayLine(config: Config, replay: Replay, tick: TraceTick): readonly PoolDecision[] {
   const now = tick.at ?? tick.t;
+  const schedules = replay.schedules.bounds(now);
   if (tick.t % config.policy.intervalMs === 0) {
     replay.signals = tickSignals(tick.at === undefined ? tick : { ...tick, t: now });
-    const out = decide({ state: replay.state, signals: replay.signals, config, now });
+    const out = decide({ state: replay.state, signals: replay.signals, config, now, schedules });
     replay.state = out.state;
     return out.decisions.filter((d) => d.to !== d.from);
   }
@@ -222,7 +77,7 @@ function replayLine(config: Config, replay: Replay, tick: TraceTick): readonly P
     const serviceCache = { ...replay.signals.serviceCache, ...perServiceReadings(tick.serviceCache, now) };
     replay.signals = { ...replay.signals, serviceCache };
   } else return [];
-  const out = fastPath({ state: replay.state, signals: replay.signals, config, now });
+  const out = fastPath({ state: replay.state, signals: replay.signals, config, now, schedules });
   replay.state = out.state;
   return out.shrinks;
 }
@@ -249,14 +104,29 @@ export async function* simulate(
   file: string,
   options: SimulateOptions = {},
 ): AsyncGenerator<SimChange, void, undefined> {
+  const replay: Replay = { state: emptyState, signals: undefined, schedules: new ReplaySchedules(config) };
+  try {
+    yield* replayLines(config, lines, file, options, replay);
+  } finally {
+    replay.schedules.close();
+  }
+}
+
+async function* replayLines(
+  config: Config,
+  lines: AsyncIterable<string> | Iterable<string>,
+  file: string,
+  options: SimulateOptions,
+  replay: Replay,
+): AsyncGenerator<SimChange, void, undefined> {
   const onNote = options.onNote ?? ((): void => undefined);
   const services = config.services.map((s) => s.name);
-  const replay: Replay = { state: emptyState, signals: undefined };
   let lineNo = 0;
   let lastT: number | undefined;
   let started = false;
   const perService = usesServiceCache(config.policy.signals.cache);
   let toldNodeCache = false;
+  let toldUnplaced = false;
   for await (const line of lines) {
     lineNo += 1;
     let tick = parseTraceLine(line, lineNo, file, services);
@@ -271,8 +141,16 @@ export async function* simulate(
         lastT = undefined;
         replay.signals = undefined;
       }
+      if (tick.start !== undefined) replay.schedules.start(tick.start);
       started = true;
       continue;
+    }
+    if (replay.schedules.needed && !replay.schedules.placed && !toldUnplaced) {
+      onNote(
+        `${file}:${lineNo}: the trace has no "start" line (the wall time a recording opens with), so the ` +
+          "configuration's schedules are not replayed",
+      );
+      toldUnplaced = true;
     }
     if (lastT !== undefined && tick.t < lastT) {
       throw new TraceError(file, lineNo, `"t" goes backwards: ${tick.t} after ${lastT}`);

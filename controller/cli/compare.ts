@@ -8,7 +8,7 @@ import { formatConfigError, loadConfigFile } from '../../policies/loader.js';
 import type { Config } from '../../policies/types.js';
 import { comparePools, formatTable } from '../compare.js';
 import type { PoolSummary } from '../compare.js';
-import { TraceError } from '../simulate.js';
+import { TraceError } from '../trace-line.js';
 import type { CommandIo } from './io.js';
 import { processIo } from './io.js';
 import { fileLines } from './simulate.js';

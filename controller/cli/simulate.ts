@@ -6,7 +6,8 @@ import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { formatConfigError, loadConfigFile } from '../../policies/loader.js';
-import { TraceError, simulate } from '../simulate.js';
+import { simulate } from '../simulate.js';
+import { TraceError } from '../trace-line.js';
 import type { CommandIo } from './io.js';
 import { processIo } from './io.js';
 

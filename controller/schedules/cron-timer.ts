@@ -42,28 +42,52 @@ function taskOptions(spec: ScheduleSpec): Parameters<typeof createTask>[2] {
 }
 
 /**
- * The latest firing of `spec.cron` at or before `now` and after `now - spec.durationMs` (ms), or
- * undefined: the window a schedule has open when the controller starts or reloads. Walks back one
- * minute at a time with node-cron's own matcher (in the schedule's time zone), so a week-long
- * window costs about 10,000 matches.
+ * node-cron's own matcher for one schedule, held so that a replay or the live book's catch-up
+ * (schedule-windows.ts) asks it often without building a task each time. `close()` when done.
  */
-export function lastFiring(spec: ScheduleSpec, now: number): number | undefined {
-  const seconds = [...parse(spec.cron).second].sort((a, b) => b - a);
-  const lowest = seconds.at(-1);
-  if (lowest === undefined) return undefined;
-  const task: ScheduledTask = createTask(spec.cron, () => undefined, taskOptions(spec));
-  try {
-    const from = now - spec.durationMs;
+export class CronMatcher {
+  private readonly seconds: readonly number[];
+  private readonly task: ScheduledTask;
+
+  constructor(readonly spec: ScheduleSpec) {
+    this.seconds = [...parse(spec.cron).second].sort((a, b) => b - a);
+    this.task = createTask(spec.cron, () => undefined, taskOptions(spec));
+  }
+
+  /**
+   * The latest firing at or before `now`, after `after` and after `now - spec.durationMs` (ms), or
+   * undefined. Walks back one minute at a time (in the schedule's time zone), so a week-long
+   * window costs about 10,000 matches and a step of one tick one or two.
+   */
+  latest(now: number, after = -Infinity): number | undefined {
+    const lowest = this.seconds.at(-1);
+    if (lowest === undefined) return undefined;
+    const from = Math.max(now - this.spec.durationMs, after);
     for (let minute = Math.floor(now / 60_000) * 60_000; minute + 59_999 > from; minute -= 60_000) {
       // Only the second differs within a minute: one match tells whether any second of it can.
-      if (!task.match(new Date(minute + lowest * 1000))) continue;
-      for (const s of seconds) {
+      if (!this.task.match(new Date(minute + lowest * 1000))) continue;
+      for (const s of this.seconds) {
         const at = minute + s * 1000;
         if (at <= now && at > from) return at;
       }
     }
     return undefined;
+  }
+
+  close(): void {
+    void this.task.destroy();
+  }
+}
+
+/**
+ * The latest firing of `spec.cron` at or before `now` and after `now - spec.durationMs` (ms), or
+ * undefined: the window a schedule has open when the controller starts or reloads.
+ */
+export function lastFiring(spec: ScheduleSpec, now: number): number | undefined {
+  const matcher = new CronMatcher(spec);
+  try {
+    return matcher.latest(now);
   } finally {
-    void task.destroy();
+    matcher.close();
   }
 }

@@ -10,7 +10,8 @@ import type { ScheduledBounds, ScheduleWindow } from '../../policies/schedule-bo
 import type { Config, ScheduleSpec } from '../../policies/types.js';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../logger.js';
-import { NodeCronTimer, lastFiring } from './cron-timer.js';
+import { NodeCronTimer } from './cron-timer.js';
+import { ScheduleWindows } from './schedule-windows.js';
 import type { ArmedCron, CronTimer } from './cron-timer.js';
 
 /** One schedule in `GET /api/v1/status`. */
@@ -32,13 +33,8 @@ export interface ScheduleBookOptions {
   readonly onFire?: ((name: string) => void) | undefined;
 }
 
-function sameTiming(a: ScheduleSpec, b: ScheduleSpec): boolean {
-  return a.cron === b.cron && a.timezone === b.timezone && a.durationMs === b.durationMs;
-}
-
 export class ScheduleBook {
-  private specs: readonly ScheduleSpec[] = [];
-  private readonly windows = new Map<string, ScheduleWindow>();
+  private readonly windows = new ScheduleWindows();
   private armed = new Map<string, ArmedCron>();
   private readonly timer: CronTimer;
 
@@ -57,20 +53,9 @@ export class ScheduleBook {
    * (a removed schedule's window closes).
    */
   reconfigure(config: Config): void {
-    const before = new Map(this.specs.map((s) => [s.name, s]));
     this.stopTasks();
-    this.specs = config.schedules ?? [];
-    const now = this.options.clock.now();
-    const names = new Set(this.specs.map((s) => s.name));
-    for (const name of [...this.windows.keys()]) if (!names.has(name)) this.windows.delete(name);
-    for (const spec of this.specs) {
-      const old = before.get(spec.name);
-      if (old === undefined || !sameTiming(old, spec) || !this.windows.has(spec.name)) {
-        this.windows.delete(spec.name);
-        const at = lastFiring(spec, now);
-        if (at !== undefined)
-          this.windows.set(spec.name, { name: spec.name, firedAt: at, until: at + spec.durationMs });
-      }
+    this.windows.configure(config.schedules ?? [], this.options.clock.now());
+    for (const spec of this.windows.specs) {
       this.armed.set(
         spec.name,
         this.timer.arm(spec, (at) => this.fire(spec, at)),
@@ -81,22 +66,25 @@ export class ScheduleBook {
   /** Stops every task; the windows are kept (the status still says what was open). */
   stop(): void {
     this.stopTasks();
+    this.windows.close();
   }
 
-  /** The windows as they stand (open or not). */
-  current(): readonly ScheduleWindow[] {
-    return [...this.windows.values()];
+  /** The windows as they stand at `now` (open or not). */
+  current(now = this.options.clock.now()): readonly ScheduleWindow[] {
+    this.windows.advance(now);
+    return this.windows.current();
   }
 
   /** The bounds the open windows give each pool at `now` (see `scheduledBounds`). */
   bounds(config: Config, now: number): Record<string, ScheduledBounds> {
-    return scheduledBounds(config, this.current(), now);
+    return scheduledBounds(config, this.current(now), now);
   }
 
   /** Every schedule of the configuration in force, in file order. */
   status(now: number): ScheduleStatus[] {
-    return this.specs.map((spec) => {
-      const window = this.windows.get(spec.name);
+    const windows = this.current(now);
+    return this.windows.specs.map((spec) => {
+      const window = windows.find((w) => w.name === spec.name);
       const next = this.armed.get(spec.name)?.next();
       const active = windowOpen(window, now);
       return {
@@ -109,8 +97,7 @@ export class ScheduleBook {
   }
 
   private fire(spec: ScheduleSpec, at: number): void {
-    if (!this.specs.includes(spec)) return; // a task stopped by a reload, firing late
-    this.windows.set(spec.name, { name: spec.name, firedAt: at, until: at + spec.durationMs });
+    if (!this.windows.fired(spec, at)) return; // a task stopped by a reload, firing late
     this.options.logger.info(
       { schedule: spec.name, until: new Date(at + spec.durationMs).toISOString() },
       `schedule ${spec.name} fired: its bounds hold until ${new Date(at + spec.durationMs).toISOString()}`,

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { SimChange } from '../../controller/simulate.js';
-import { TraceError, parseTraceLine, simulate } from '../../controller/simulate.js';
+import { simulate } from '../../controller/simulate.js';
+import { TraceError, parseTraceLine } from '../../controller/trace-line.js';
 import { linearRules, makeConfig } from './configs.js';
 
 const services = ['nas', 'db'];
