@@ -50,6 +50,39 @@ export function count(value) {
   return WHOLE.format(Math.round(value));
 }
 
+/**
+ * A ratio 0..1 as a percentage with one decimal, `93.7 %` (a no-break space before the sign), or
+ * an em dash. Short of 1 never reads as 100 %: 0.9996 is `99.9 %`, not a pool that always hits.
+ */
+export function percent(ratio) {
+  if (ratio === null || ratio === undefined || !Number.isFinite(ratio)) return '—';
+  let text = (ratio * 100).toFixed(1);
+  if (text === '100.0' && ratio < 1) text = '99.9';
+  return `${text}\u00a0%`;
+}
+
+const BYTE_UNITS = ['KiB', 'MiB', 'GiB', 'TiB'];
+
+/** Bytes in binary units, `512 B`, `8.5 KiB`, `136 KiB`, `12 MiB` (one decimal below 10), or an em dash. */
+export function bytes(value) {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '—';
+  const nb = '\u00a0';
+  if (Math.abs(value) < 1024) return `${Math.round(value)}${nb}B`;
+  let scaled = value;
+  let unit = -1;
+  while (Math.abs(scaled) >= 1024 && unit < BYTE_UNITS.length - 1) {
+    scaled /= 1024;
+    unit += 1;
+  }
+  // 1023.96 KiB would print as `1024 KiB`: the next unit reads better.
+  if (Math.round(scaled) >= 1024 && unit < BYTE_UNITS.length - 1) {
+    scaled /= 1024;
+    unit += 1;
+  }
+  const digits = Math.abs(scaled) < 10 ? 1 : 0;
+  return `${scaled.toFixed(digits)}${nb}${BYTE_UNITS[unit]}`;
+}
+
 /** `14:02:07` in the viewer's time zone, or an em dash. */
 export function clock(iso) {
   if (!iso) return '—';

@@ -2,9 +2,14 @@
 // (one `<tbody>` each, its header row naming the service and its health), with a bar that places
 // both on the pool's [min, max] range and a button to override the pool. While a shadow policy
 // runs, a dashed mark on the bar and a line under the target say what it would have the pool be.
-import { count, flag, h } from './dom.js';
+// Each pool's health (README "Pool health") beside them: its hit ratio over the last minute (the
+// return ratio in its tooltip), the bytes it holds (objects in use in the tooltip) and, while
+// poolpilot suspects it of leaking, a "leak suspected" flag first in its state, with the evidence.
+import { bytes, count, flag, h, percent } from './dom.js';
 
-const COLUMNS = 7;
+const COLUMNS = 9;
+/** The pool health fields of the status and of each `signals` event's pools. */
+const HEALTH = ['hitRatio', 'returnRatio', 'inUse', 'bytes', 'leakSuspected'];
 
 export class PoolsView {
   constructor({ table, countEl, filter, onOverride }) {
@@ -25,8 +30,8 @@ export class PoolsView {
     for (const s of this.services) {
       for (const p of s.pools) {
         const key = `${s.name}/${p.name}`;
-        // `schedule` and `shadowTarget` are absent once gone: set them either way.
-        const { schedule, shadowTarget } = p;
+        // `schedule`, `shadowTarget` and `leak` are absent once gone: set them either way.
+        const { schedule, shadowTarget, leak } = p;
         this.pools.set(key, {
           ...this.pools.get(key),
           service: s.name,
@@ -34,6 +39,7 @@ export class PoolsView {
           ...p,
           schedule,
           shadowTarget,
+          leak,
         });
       }
     }
@@ -52,6 +58,11 @@ export class PoolsView {
       if (typeof p.reason === 'string') {
         known.reason = p.reason;
         known.schedule = p.schedule;
+      }
+      // Pool health, when the controller sends it (an older one's event has none: the status's stays).
+      if (typeof p.leakSuspected === 'boolean') {
+        for (const field of HEALTH) known[field] = p[field] ?? null;
+        known.leak = p.leak;
       }
     }
     this.render();
@@ -135,6 +146,8 @@ export class PoolsView {
     const cells = {
       capacity: h('td', { class: 'num' }),
       target: h('td', { class: 'num' }),
+      hitRatio: h('td', { class: 'num hit-ratio' }),
+      bytes: h('td', { class: 'num bytes' }),
       range: h('td', { class: 'num' }),
       fill: h('span', { class: 'bar-fill' }),
       mark: h('span', { class: 'bar-target' }),
@@ -150,12 +163,14 @@ export class PoolsView {
       'aria-label': `Override ${pool.service}/${pool.pool}`,
     });
     button.addEventListener('click', () => this.onOverride(pool.service, pool.pool));
-    return h(
+    cells.row = h(
       'tr',
       { 'data-where': `${pool.service}/${pool.pool}` },
       h('th', { scope: 'row', text: pool.pool }),
       cells.capacity,
       cells.target,
+      cells.hitRatio,
+      cells.bytes,
       cells.range,
       h(
         'td',
@@ -165,6 +180,7 @@ export class PoolsView {
       cells.state,
       h('td', {}, button),
     );
+    return cells.row;
   }
 
   fill(pool) {
@@ -194,10 +210,56 @@ export class PoolsView {
     // One line per pool: the last reason is cut to the column; the decision feed has it whole.
     const why = pool.reason ? h('span', { class: 'small muted', text: ` ${pool.reason}` }) : null;
     const scheduled = pool.schedule ? flag(`schedule ${pool.schedule}`, 'warn') : null;
-    c.state.replaceChildren(state, ...(scheduled ? [' ', scheduled] : []), ...(why ? [why] : []));
-    if (pool.reason) c.state.title = pool.reason;
+    const leak = pool.leakSuspected === true ? leakFlag(pool.leak) : null;
+    c.state.replaceChildren(
+      ...(leak ? [leak, ' '] : []),
+      state,
+      ...(scheduled ? [' ', scheduled] : []),
+      ...(why ? [why] : []),
+    );
+    c.row.classList.toggle('leak', leak !== null);
+    const title = [leak ? leak.title : null, pool.reason].filter(Boolean).join('\n');
+    if (title) c.state.title = title;
     else c.state.removeAttribute('title');
+    fillHealth(c, pool);
   }
+}
+
+/** The hit ratio and bytes cells, each with the figures behind it in its tooltip. */
+function fillHealth(c, pool) {
+  c.hitRatio.textContent = percent(pool.hitRatio);
+  const hit = Number.isFinite(pool.hitRatio)
+    ? `Hit ratio over the last minute: ${percent(pool.hitRatio)} of objects taken were hits.`
+    : 'Hit ratio: no objects taken in the last minute (or no counters reported).';
+  const back = Number.isFinite(pool.returnRatio)
+    ? `Return ratio: ${percent(pool.returnRatio)} of objects taken were given back.`
+    : 'Return ratio: none (the service reports no returns, or nothing was taken).';
+  retitle(c.hitRatio, `${hit}\n${back}`);
+  c.bytes.textContent = bytes(pool.bytes);
+  const held = Number.isFinite(pool.bytes)
+    ? `${count(pool.bytes)} bytes held by the pool.`
+    : 'Bytes: not reported.';
+  const used = Number.isFinite(pool.inUse) ? `${count(pool.inUse)} objects in use.` : 'In use: not reported.';
+  retitle(c.bytes, `${held}\n${used}`);
+}
+
+/** Sets a tooltip only when it changed: a tick of 1,000 pools leaves the unchanged ones alone. */
+function retitle(el, text) {
+  if (el.title !== text) el.title = text;
+}
+
+/**
+ * The mark of a pool suspected of leaking: a flag that says so in words, its evidence read out
+ * after it (visually hidden: the row stays one line) and shown in its tooltip.
+ */
+function leakFlag(evidence) {
+  const text = evidence ? `Leak suspected: ${evidence}. Not grown while suspected.` : 'Leak suspected.';
+  return h(
+    'span',
+    { class: 'flag flag-bad leak-flag', title: text },
+    'leak suspected',
+    evidence ? h('span', { class: 'visually-hidden', text: `: ${evidence}` }) : null,
+  );
 }
 
 /** Where `value` sits on the pool's range, 0..1, on a log scale (ranges span decades). */
