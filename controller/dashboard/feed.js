@@ -1,7 +1,8 @@
 // The decision feed: newest first, one `<details>` per decision whose summary line says what
 // changed and whose body, built when first opened, gives the full reason: the rule, the bands
-// with their thresholds, each signal's value and age, the clamps, a missing signal or an override.
-import { clock, count, dateTime, duration, flag, h, level } from './dom.js';
+// with their thresholds, each signal's value and age, the clamps, a missing signal or an override,
+// and the pool's health when decided (its hit and return ratios, a suspected leak).
+import { clock, count, dateTime, duration, flag, h, level, percent } from './dom.js';
 
 /** Entries kept on the page; older ones are dropped from the bottom. */
 const KEEP = 200;
@@ -151,6 +152,8 @@ function reasonOf(d, policy) {
   const facts = [
     ['Reason', e.summary ?? d.reason],
     ['Change', `${count(d.from)} → ${count(d.to)} (${d.action})`],
+    // Beside the change: a grow of a pool that already hits 99 % reads as such.
+    ...(e.health ? [['Pool health', healthText(e.health)]] : []),
     ['Rule', ruleText(e, d, policy)],
     ['Target before clamps', e.rawTarget === undefined ? '—' : count(e.rawTarget)],
     ['Clamps', clampsText(e.clamps)],
@@ -184,6 +187,20 @@ function ruleText(e, d, policy) {
   }
   const rule = policy?.rules?.find((r) => r.index === index);
   return rule ? `#${index}: ${rule.summary}` : `#${index}`;
+}
+
+/** The pool's health when decided: `hit ratio 99.0 %, return ratio 97.5 %` and a suspected leak. */
+function healthText(health) {
+  const hit = Number.isFinite(health.hitRatio)
+    ? `hit ratio ${percent(health.hitRatio)}`
+    : 'hit ratio — (no objects taken in the last minute)';
+  const back = Number.isFinite(health.returnRatio)
+    ? `return ratio ${percent(health.returnRatio)}`
+    : 'return ratio not reported';
+  const leak = health.leakSuspected
+    ? `; leak suspected${health.leak ? `: ${health.leak}` : ''}`
+    : '; no leak suspected';
+  return `${hit}, ${back}${leak}`;
 }
 
 function clampsText(clamps) {
