@@ -227,6 +227,10 @@ export class PoolsView {
 
 /** The hit ratio and bytes cells, each with the figures behind it in its tooltip. */
 function fillHealth(c, pool) {
+  // Unchanged figures leave the cells alone: a tick of 1,000 pools re-fills every row.
+  const key = `${pool.hitRatio}|${pool.returnRatio}|${pool.bytes}|${pool.inUse}`;
+  if (c.health === key) return;
+  c.health = key;
   c.hitRatio.textContent = percent(pool.hitRatio);
   const hit = Number.isFinite(pool.hitRatio)
     ? `Hit ratio over the last minute: ${percent(pool.hitRatio)} of objects taken were hits.`
@@ -234,18 +238,13 @@ function fillHealth(c, pool) {
   const back = Number.isFinite(pool.returnRatio)
     ? `Return ratio: ${percent(pool.returnRatio)} of objects taken were given back.`
     : 'Return ratio: none (the service reports no returns, or nothing was taken).';
-  retitle(c.hitRatio, `${hit}\n${back}`);
+  c.hitRatio.title = `${hit}\n${back}`;
   c.bytes.textContent = bytes(pool.bytes);
   const held = Number.isFinite(pool.bytes)
     ? `${count(pool.bytes)} bytes held by the pool.`
     : 'Bytes: not reported.';
   const used = Number.isFinite(pool.inUse) ? `${count(pool.inUse)} objects in use.` : 'In use: not reported.';
-  retitle(c.bytes, `${held}\n${used}`);
-}
-
-/** Sets a tooltip only when it changed: a tick of 1,000 pools leaves the unchanged ones alone. */
-function retitle(el, text) {
-  if (el.title !== text) el.title = text;
+  c.bytes.title = `${held}\n${used}`;
 }
 
 /**
