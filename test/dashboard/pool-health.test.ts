@@ -29,12 +29,15 @@ import type { Started } from '../helpers/processes.js';
 interface PoolRow {
   readonly where: string;
   readonly hit: string;
+  /** The return ratio the hit ratio's tooltip gives, `—` when it gives none. */
+  readonly returned: string;
   readonly bytes: string;
 }
 
 interface StatusPool {
   readonly name: string;
   readonly hitRatio: number | null;
+  readonly returnRatio: number | null;
   readonly bytes: number | null;
 }
 
@@ -44,6 +47,10 @@ function shownRows(page: Page): Promise<PoolRow[]> {
     rows.map((tr) => ({
       where: tr.getAttribute('data-where') ?? '',
       hit: (tr.querySelector('td.hit-ratio')?.textContent ?? '').replace(/\u00a0/g, ' '),
+      returned:
+        /Return ratio: ([\d.]+\u00a0%)/
+          .exec(tr.querySelector('td.hit-ratio')?.getAttribute('title') ?? '')?.[1]
+          ?.replace(/\u00a0/g, ' ') ?? '—',
       bytes: (tr.querySelector('td.bytes')?.textContent ?? '').replace(/\u00a0/g, ' '),
     })),
   );
@@ -181,7 +188,11 @@ describe('dashboard: pool health in Chromium', { skip: skipWithoutChromium, time
           problems = status.flatMap((p) => {
             const row = rows.find((r) => r.where === `nas/${p.name}`);
             if (!row) return [`no row for ${p.name}`];
-            const why = [hitMismatch(row.hit, p.hitRatio), bytesMismatch(row.bytes, p.bytes)];
+            const why = [
+              hitMismatch(row.hit, p.hitRatio),
+              bytesMismatch(row.bytes, p.bytes),
+              hitMismatch(row.returned, p.returnRatio),
+            ];
             return why.filter((w) => w !== undefined).map((w) => `${p.name}: ${w}`);
           });
           if (problems.length > 0) await new Promise((r) => setTimeout(r, 250));
@@ -189,6 +200,8 @@ describe('dashboard: pool health in Chromium', { skip: skipWithoutChromium, time
         assert.deepEqual(problems, [], JSON.stringify(status));
         const busy = status.filter((p) => p.hitRatio !== null).map((p) => p.name);
         assert.ok(busy.includes('buffers'), `pools with traffic: ${busy.join(', ')}`);
+        const returned = status.find((p) => p.name === 'buffers')?.returnRatio ?? null;
+        assert.notEqual(returned, null, 'the NAS counts returns: the tooltip has a return ratio to show');
         for (const p of status) assert.notEqual(p.bytes, null, `${p.name} reports its bytes`);
         // The content pool holds files: megabytes, in binary units.
         assert.match(
