@@ -136,7 +136,13 @@ describe('the rules file (dashboards/poolpilot-rules.yaml)', () => {
     const groups = loadRules();
     const rules = groups.flatMap((g) => g.rules);
     const records = rules.flatMap((r) => (r.record ? [r.record] : []));
-    assert.ok(records.includes('poolpilot:decisions:rate5m'));
+    for (const r of [
+      'poolpilot:decisions:rate5m',
+      'poolpilot:pool_hits:ratio_rate5m',
+      'poolpilot:pool_returns:ratio_rate5m',
+    ]) {
+      assert.ok(records.includes(r), `recording rule ${r}`);
+    }
     for (const r of records) assert.match(r, /^poolpilot:[a-z0-9_]+:[a-z0-9_]+$/, r);
     const alerts = new Map(rules.flatMap((r) => (r.alert ? [[r.alert, r] as const] : [])));
     for (const name of [
@@ -147,6 +153,7 @@ describe('the rules file (dashboards/poolpilot-rules.yaml)', () => {
       'PoolpilotSignalStale',
       'PoolpilotServiceDown',
       'PoolpilotBreakerOpen',
+      'PoolpilotPoolLeakSuspected',
     ]) {
       const a = alerts.get(name);
       assert.ok(a, `alert ${name}`);
@@ -159,6 +166,14 @@ describe('the rules file (dashboards/poolpilot-rules.yaml)', () => {
     assert.equal(alerts.get('PoolpilotSignalStale')?.for, '5m');
     assert.equal(alerts.get('PoolpilotServiceDown')?.for, '5m');
     assert.equal(alerts.get('PoolpilotBreakerOpen')?.for, '1m');
+    const leak = alerts.get('PoolpilotPoolLeakSuspected');
+    assert.equal(leak?.for, '5m');
+    assert.match(
+      leak?.annotations?.summary ?? '',
+      /\$labels\.service.*\$labels\.pool/,
+      'names service and pool',
+    );
+    assert.match(leak?.annotations?.description ?? '', /never grows/, 'says that poolpilot does not grow it');
   });
 });
 

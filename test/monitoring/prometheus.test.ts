@@ -28,6 +28,7 @@ import {
   withGrafanaVariables,
 } from './live-controller.js';
 import type { LiveController } from './live-controller.js';
+import { alertsQuery, firing, poolHealthRuleTests } from './promtool-rule-tests.js';
 
 const skipPromtool = skipWithout('promtool', 'prometheus');
 const skipPrometheus = skipWithout('prometheus', 'prometheus');
@@ -122,21 +123,6 @@ describe('promtool', () => {
   );
 });
 
-/** Labels of one alert in `ALERTS`, firing. */
-function firing(
-  alertname: string,
-  severity: string,
-  labels: Record<string, string>,
-): { labels: string; value: 1 } {
-  const all = { alertname, alertstate: 'firing', severity, ...labels };
-  const text = Object.entries(all)
-    .map(([k, v]) => `${k}="${v}"`)
-    .join(',');
-  return { labels: `ALERTS{${text}}`, value: 1 };
-}
-
-const alertsQuery = (name: string): string => `ALERTS{alertname="${name}",alertstate="firing"}`;
-
 /**
  * `poolpilot_breaker_state` input series of instance `a`, one state set per service, from one
  * state a minute per service: 0 closed, 1 open, 2 half-open (space-separated).
@@ -160,6 +146,10 @@ function breakerStates(
 /** `promtool test rules` input: one test group per alert, with healthy series beside the sick ones. */
 function ruleUnitTests(): unknown {
   const j = 'job="poolpilot"';
+  const leakAlert = loadRules()
+    .flatMap((g) => g.rules)
+    .find((r) => r.alert === 'PoolpilotPoolLeakSuspected');
+  assert.ok(leakAlert, 'the rules file has PoolpilotPoolLeakSuspected');
   return {
     rule_files: [rulesPath],
     evaluation_interval: '1m',
@@ -454,6 +444,7 @@ function ruleUnitTests(): unknown {
           },
         ],
       },
+      ...poolHealthRuleTests(leakAlert),
     ],
   };
 }
