@@ -291,6 +291,7 @@ export interface Panel {
   }>;
   readonly fieldConfig?: {
     readonly defaults?: {
+      readonly unit?: string;
       readonly thresholds?: { readonly steps?: ReadonlyArray<{ value: number | null }> };
     };
   };
