@@ -460,6 +460,10 @@ interface VectorSample {
   metric: Record<string, string>;
   value: [number, string];
 }
+interface MatrixSeries {
+  metric: Record<string, string>;
+  values: Array<[number, string]>;
+}
 interface RulesData {
   groups: Array<{
     name: string;
@@ -492,7 +496,8 @@ describe('a real Prometheus scraping a running controller', { skip: skipPromethe
 
   before(async () => {
     const bin = requireProgram('prometheus', 'prometheus');
-    live = await startLiveController();
+    // Reads keep the pools' counters moving, so the pool-health ratios have series.
+    live = await startLiveController({ traffic: true });
     dir = mkdtempSync(join(tmpdir(), 'poolpilot-prometheus-'));
     const config = {
       global: { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' },
@@ -613,6 +618,53 @@ describe('a real Prometheus scraping a running controller', { skip: skipPromethe
       alerts.filter((a) => a.state === 'firing').map((a) => a.labels.alertname),
       [],
     );
+  });
+
+  it('records the pool-health ratios from the scraped counters, one series per pool', async () => {
+    const by = 'sum by (job, instance, service, pool)';
+    const takes = `${by} (rate(poolpilot_pool_hits_total[5m]) + rate(poolpilot_pool_misses_total[5m]))`;
+    // Each ratio as the rule computes it, from the raw counters.
+    const raw = {
+      'poolpilot:pool_hits:ratio_rate5m': `${by} (rate(poolpilot_pool_hits_total[5m])) / ${takes}`,
+      'poolpilot:pool_returns:ratio_rate5m': `${by} (rate(poolpilot_pool_returns_total[5m])) / ${takes}`,
+    };
+    const at = (m: Record<string, string>): string => `${m.service}/${m.pool}`;
+    for (const [record, ratio] of Object.entries(raw)) {
+      // The recorded samples of the last 10 s, with the times the rule was evaluated at.
+      let series: MatrixSeries[] = [];
+      await waitForAsync(
+        async () => {
+          series = (
+            await get<{ result: MatrixSeries[] }>(
+              `/api/v1/query?query=${encodeURIComponent(`${record}[10s]`)}`,
+            )
+          ).data.result;
+          return series.length >= EXPECTED_POOLS.length;
+        },
+        150,
+        200,
+      );
+      assert.deepEqual(
+        series.map((s) => at(s.metric)).sort(),
+        EXPECTED_POOLS,
+        `${record}: one series per pool`,
+      );
+      for (const s of series) {
+        const [time, text] = s.values[s.values.length - 1] ?? [0, 'NaN'];
+        const value = Number(text);
+        assert.ok(Number.isFinite(value) && value >= 0, `${record} ${at(s.metric)}: ${text}`);
+        if (record.includes('hits')) assert.ok(value <= 1, `${record} ${at(s.metric)}: ${value}`);
+        // The same ratio queried at that time (a scrape stored just after the evaluation may
+        // move it a little).
+        const direct = await get<{ result: VectorSample[] }>(
+          `/api/v1/query?time=${time}&query=${encodeURIComponent(ratio)}`,
+        );
+        const same = direct.data.result.find((d) => at(d.metric) === at(s.metric));
+        assert.ok(same, `${record} ${at(s.metric)}: the raw ratio at ${time}`);
+        const expected = Number(same.value[1]);
+        assert.ok(Math.abs(value - expected) < 0.02, `${record} ${at(s.metric)}: ${value}, raw ${expected}`);
+      }
+    }
   });
 
   it('answers every dashboard query, with data', async () => {
