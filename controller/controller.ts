@@ -31,6 +31,7 @@ import type { StatusDocument } from './status.js';
 import { TickDriver } from './tick-driver.js';
 import type { MemorySample } from './memory-sampler.js';
 import { ServiceCachePoller } from './service-cache-poller.js';
+import { registerPoolHealthMetrics } from './pool-health-metrics.js';
 import { ScheduleBook } from './schedules/schedule-book.js';
 
 export class Controller implements ControllerApi {
@@ -80,6 +81,7 @@ export class Controller implements ControllerApi {
       ...records,
     });
     this.loop = this.wired.loop;
+    registerPoolHealthMetrics(this.registry, this.wired.health);
     this.telemetry.paused(this.wired.pause.paused); // a restored pause shows at once
     const { scheduler, fastScheduler, tickDeadlineMs, source, cacheFactory } = options;
     const tick = (signal: AbortSignal): Promise<void> => this.tickOnce(signal);

@@ -134,6 +134,13 @@ export interface PoolTargetView {
   readonly schedule?: string;
   /** The shadow policy's target; only while one is in force. */
   readonly shadowTarget?: number;
+  /** Pool health, as in the status (README "Pool health"). */
+  readonly hitRatio: number | null;
+  readonly returnRatio: number | null;
+  readonly inUse: number | null;
+  readonly bytes: number | null;
+  readonly leakSuspected: boolean;
+  readonly leak?: string;
 }
 
 /** The data of a `signals` event: the signals a tick read and every pool's target after it. */
@@ -168,6 +175,12 @@ export function signalsEvent(status: StatusDocument, at: string): SignalsEvent {
         reason: p.reason,
         ...(p.schedule === undefined ? {} : { schedule: p.schedule }),
         ...(p.shadowTarget === undefined ? {} : { shadowTarget: p.shadowTarget }),
+        hitRatio: p.hitRatio,
+        returnRatio: p.returnRatio,
+        inUse: p.inUse,
+        bytes: p.bytes,
+        leakSuspected: p.leakSuspected,
+        ...(p.leak === undefined ? {} : { leak: p.leak }),
       })),
     ),
     paused: status.paused,

@@ -3,6 +3,7 @@
  * see of it, as of now. A snapshot is a view, never a handle on the loop's internals.
  */
 import type { PoolDecision } from '../policies/decision.js';
+import type { PoolHealth } from '../policies/pool-health.js';
 import type { ScheduledBounds } from '../policies/schedule-bounds.js';
 import type { Config } from '../policies/types.js';
 import type { Signals } from '../core/signals.js';
@@ -18,6 +19,8 @@ export interface PoolSnapshot {
   readonly schedule?: ScheduledBounds | undefined;
   /** The shadow policy's target; undefined without a shadow. */
   readonly shadowTarget?: number | undefined;
+  /** The pool's health; undefined before its service reported counters for it. */
+  readonly health?: PoolHealth | undefined;
 }
 
 export interface LoopSnapshot {

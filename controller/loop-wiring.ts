@@ -22,6 +22,7 @@ import { PauseState } from './pause-state.js';
 import { PushReconciler } from './push-reconciler.js';
 import type { PushReconcilerDeps } from './push-reconciler.js';
 import type { CacheSampler, ServiceObserver } from './sensing.js';
+import { PoolHealthBook } from './pool-health-book.js';
 import { ServiceViews } from './service-views.js';
 import { ShadowRun } from './shadow-run.js';
 import type { TraceSink } from './trace-recorder.js';
@@ -63,6 +64,8 @@ export interface WiredLoop {
   readonly shadowLog: DecisionLog;
   readonly overrides: OverridesStore;
   readonly pause: PauseState;
+  /** Each pool's counters and health (the metrics read it). */
+  readonly health: PoolHealthBook;
 }
 
 /** What the state directory keeps of a wired loop at `now` (the overrides in force). */
@@ -84,6 +87,7 @@ export function wireLoop(w: LoopWiring): WiredLoop {
   const overrides = new OverridesStore(restored?.overrides);
   const pause = new PauseState(restored?.paused);
   const views = new ServiceViews();
+  const health = new PoolHealthBook();
   const recorder = new DecisionRecorder(log, telemetry, logger);
   const pushed = new Set<string>();
   const onApplied = (service: string, pool: string, capacity: number): void => {
@@ -106,9 +110,9 @@ export function wireLoop(w: LoopWiring): WiredLoop {
     ...(restored ? { initialState: restored.decisionState } : {}),
     ...(w.trace ? { trace: w.trace } : {}),
     ...{ config: w.config, cache: w.cache, observe: w.observe, clock: w.clock },
-    ...{ views, overrides, pause, recorder, pushes, telemetry, shadow, schedules: w.schedules },
+    ...{ views, overrides, pause, recorder, pushes, telemetry, shadow, schedules: w.schedules, health },
   });
-  return { loop, overrides, pause, shadowLog };
+  return { loop, overrides, pause, shadowLog, health };
 }
 
 /** A recorded note where a push failed: live, the pool stayed; the replay assumes it moved. */

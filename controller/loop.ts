@@ -27,6 +27,7 @@ import type { ScheduleBook } from './schedules/schedule-book.js';
 import { untilAborted } from './scheduler.js';
 import type { CacheSampler, ServiceObservation, ServiceObserver } from './sensing.js';
 import type { ServiceViews } from './service-views.js';
+import type { PoolHealthBook } from './pool-health-book.js';
 import type { ShadowRun } from './shadow-run.js';
 import type { TraceSink } from './trace-recorder.js';
 
@@ -51,6 +52,8 @@ export interface ControlLoopDeps {
   readonly trace?: TraceSink | undefined;
   /** The bounds open schedule windows give pools at a moment; none: no schedule ever bounds. */
   readonly schedules?: Pick<ScheduleBook, 'bounds'> | undefined;
+  /** Each pool's counters over time and the health they give; none: no health is kept. */
+  readonly health?: PoolHealthBook | undefined;
 }
 
 export class ControlLoop {
@@ -89,6 +92,7 @@ export class ControlLoop {
     this.state = stateAfterReload(this.state, this.configValue, config);
     this.configValue = config;
     this.deps.views.forget(config);
+    this.deps.health?.forget(config);
     this.deps.recorder.forget(config);
     this.deps.pushes.forget(config);
     this.deps.shadow?.follow(config);
@@ -124,6 +128,7 @@ export class ControlLoop {
         decision: recorder.lastDecision(service, pool),
         schedule: own(this.bounds, poolKey(service, pool)),
         shadowTarget: this.deps.shadow?.target(service, pool),
+        health: this.deps.health?.health(service, pool),
       }),
     };
   }
@@ -148,18 +153,21 @@ export class ControlLoop {
     config.services.forEach((service, i) => {
       const seen = views.record(service, observations[i] as ServiceObservation);
       telemetry.serviceObserved(service.name, seen.obs);
+      this.deps.health?.record(config, service, seen.obs);
       load[service.name] = seen.load;
       if (seen.cache !== undefined) serviceCache[service.name] = seen.cache;
     });
     const perService = usesServiceCache(config.policy.signals.cache) ? { serviceCache } : {};
     this.sensed(cache ? { cache, load, ...perService } : { load, ...perService });
     const overrides = this.deps.overrides.all();
-    this.deps.trace?.tick(config, this.signals, now);
+    const health = this.deps.health?.all() ?? {};
+    this.deps.trace?.tick(config, this.signals, now, health);
     const schedules = this.scheduled(config, now);
-    const out = decide({ state: this.state, signals: this.signals, config, now, overrides, schedules });
+    const input = { state: this.state, signals: this.signals, config, now, overrides, schedules, health };
+    const out = decide(input);
     this.state = out.state;
     this.reconcile(out.decisions, now);
-    this.deps.shadow?.tick(this.signals, now, schedules);
+    this.deps.shadow?.tick(this.signals, now, schedules, health);
     this.tickCount++;
     telemetry.ticked((performance.now() - startedAt) / 1000);
   }

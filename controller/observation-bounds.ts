@@ -5,7 +5,7 @@
  */
 import { nameRecord, own } from '../policies/names.js';
 import type { ServiceSpec } from '../policies/types.js';
-import type { ServiceObservation } from './sensing.js';
+import type { PoolUsage, ServiceObservation } from './sensing.js';
 
 /** The default longest reason (a service's error text) kept from an observation, in characters. */
 export const DEFAULT_MAX_REASON_CHARS = 512;
@@ -20,9 +20,12 @@ export function boundObservation(
   maxReasonChars: number = DEFAULT_MAX_REASON_CHARS,
 ): ServiceObservation {
   const capacities = nameRecord<number>();
+  const usage = nameRecord<PoolUsage>();
   for (const pool of service.pools) {
     const capacity = own(obs.capacities, pool.name);
     if (capacity !== undefined) capacities[pool.name] = capacity;
+    const counters = own(obs.usage, pool.name);
+    if (counters !== undefined) usage[pool.name] = counters;
   }
   const configured = new Set(service.pools.map((p) => p.name));
   let unknownPools = obs.unknownPools ?? 0;
@@ -33,6 +36,7 @@ export function boundObservation(
     ok: obs.ok,
     at: obs.at,
     capacities,
+    ...(obs.usage === undefined ? {} : { usage }),
     ...(unknownPools > 0 ? { unknownPools } : {}),
     ...(obs.reason !== undefined ? { reason: cut(obs.reason) } : {}),
     ...(obs.load !== undefined ? { load: obs.load } : {}),

@@ -10,7 +10,8 @@ import { memoryFromStats } from '../probes/service-memory.js';
 import type { Config, PromLoadSpec, ServiceSpec } from '../policies/types.js';
 import { systemClock } from '../core/clock.js';
 import type { Clock } from '../core/clock.js';
-import type { ServiceObservation, ServiceObserver } from './sensing.js';
+import type { AgentPoolStats } from '../core/protocol.js';
+import type { PoolUsage, ServiceObservation, ServiceObserver } from './sensing.js';
 import { readTokenFile, serviceToken } from './service-token.js';
 
 export interface StatsObserverOptions {
@@ -50,6 +51,7 @@ export function statsObserver(options: StatsObserverOptions = {}): ServiceObserv
     // Own properties (fromEntries), as a pool may be `__proto__`. What the controller keeps of
     // them (the configured pools; the others counted) is the loop's `boundObservation`.
     const capacities = Object.fromEntries(stats.stats.pools.map((pool) => [pool.name, pool.capacity]));
+    const usage = Object.fromEntries(stats.stats.pools.map((pool) => [pool.name, poolUsage(pool)]));
     const sources: [string, number][] = []; // a term may be named `constructor`
     const notes: string[] = [];
     const agentLoad = loadFromStats(stats.stats, config.policy.signals.load.delayLimitMs);
@@ -63,7 +65,7 @@ export function statsObserver(options: StatsObserverOptions = {}): ServiceObserv
     const values = sources.map(([, value]) => value);
     const memory = memoryFromStats(stats.stats, config.policy.signals.cache.psiSaturation);
     const cache = memory === undefined ? {} : { cache: memory.value, cacheSources: memory.parts };
-    const base = { ok: true, at: stats.at, capacities, ...cache } as const;
+    const base = { ok: true, at: stats.at, capacities, usage, ...cache } as const;
     const loadReason = notes.length > 0 ? { loadReason: notes.join('; ') } : {};
     if (values.length === 0) {
       return {
@@ -104,4 +106,16 @@ export function sameOrigin(a: string, b: string): boolean {
   if (!URL.canParse(a) || !URL.canParse(b)) return false;
   const origin = new URL(a).origin;
   return origin !== 'null' && origin === new URL(b).origin;
+}
+
+/** The counters and gauges of one reported pool, those it reports only. */
+function poolUsage(pool: AgentPoolStats): PoolUsage {
+  const { hits, misses, returns, inUse, bytes } = pool;
+  return {
+    ...(hits === undefined ? {} : { hits }),
+    ...(misses === undefined ? {} : { misses }),
+    ...(returns === undefined ? {} : { returns }),
+    ...(inUse === undefined ? {} : { inUse }),
+    ...(bytes === undefined ? {} : { bytes }),
+  };
 }

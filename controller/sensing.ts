@@ -16,6 +16,15 @@ export interface CacheSampler {
   details?(): CacheSignalDetails;
 }
 
+/** A pool's counters and gauges as its service reported them (each absent when not reported). */
+export interface PoolUsage {
+  readonly hits?: number;
+  readonly misses?: number;
+  readonly returns?: number;
+  readonly inUse?: number;
+  readonly bytes?: number;
+}
+
 /** What one stats request told about a service. */
 export interface ServiceObservation {
   readonly ok: boolean;
@@ -28,6 +37,8 @@ export interface ServiceObservation {
   readonly capacities: Readonly<Record<string, number>>;
   /** Pools the service reported that the configuration does not name, left out of `capacities`. */
   readonly unknownPools?: number;
+  /** Counters and gauges per pool name (configured pools only, as `capacities`). */
+  readonly usage?: Readonly<Record<string, PoolUsage>>;
   /** The service's load (0..1), undefined when it reports no load field. */
   readonly load?: number;
   /** The parts behind `load` (agent, each Prometheus term), for the decision's explanation. */

@@ -63,11 +63,19 @@ export class ShadowRun {
     this.set(main, this.policy);
   }
 
-  /** A tick: every pool decided on `signals`, within the bounds open schedules give (as the main). */
-  tick(signals: Signals, now: number, schedules: DecideInput['schedules'] = {}): void {
+  /**
+   * A tick: every pool decided on `signals`, within the bounds open schedules give and with the
+   * pools' health (as the main).
+   */
+  tick(
+    signals: Signals,
+    now: number,
+    schedules: DecideInput['schedules'] = {},
+    health: DecideInput['health'] = {},
+  ): void {
     const config = this.config;
     if (!config) return;
-    const out = decide({ state: this.state, signals, config, now, overrides: {}, schedules });
+    const out = decide({ state: this.state, signals, config, now, overrides: {}, schedules, health });
     this.state = out.state;
     this.record(out.decisions, now);
   }

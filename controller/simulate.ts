@@ -8,8 +8,8 @@
  * FILE` that reads and prints is cli/simulate.ts; trace-line.ts parses each line.
  */
 import { decide } from '../policies/decide.js';
-import { emptyState } from '../policies/decision.js';
-import type { DecisionState, PoolDecision } from '../policies/decision.js';
+import { emptyState, poolKey } from '../policies/decision.js';
+import type { DecisionHealth, DecisionState, PoolDecision } from '../policies/decision.js';
 import { fastPath } from '../policies/fast-path.js';
 import { usesServiceCache } from '../policies/service-cache.js';
 import type { Config } from '../policies/types.js';
@@ -47,6 +47,17 @@ function perServiceReadings(values: Readonly<Record<string, number>>, at: number
   );
 }
 
+/** The pools a recorded tick says were suspected of leaking, as `decide()` takes them. */
+function recordedHealth(tick: TraceTick): Record<string, DecisionHealth> {
+  const out: [string, DecisionHealth][] = [];
+  for (const [service, pools] of Object.entries(tick.leak ?? {})) {
+    for (const [pool, leak] of Object.entries(pools)) {
+      out.push([poolKey(service, pool), { hitRatio: null, returnRatio: null, leakSuspected: true, leak }]);
+    }
+  }
+  return Object.fromEntries(out);
+}
+
 /** What the replay carries from line to line, as the live loop does. */
 interface Replay {
   state: DecisionState;
@@ -66,7 +77,8 @@ function replayLine(config: Config, replay: Replay, tick: TraceTick): readonly P
   const schedules = replay.schedules.bounds(now);
   if (tick.t % config.policy.intervalMs === 0) {
     replay.signals = tickSignals(tick.at === undefined ? tick : { ...tick, t: now });
-    const out = decide({ state: replay.state, signals: replay.signals, config, now, schedules });
+    const health = recordedHealth(tick);
+    const out = decide({ state: replay.state, signals: replay.signals, config, now, schedules, health });
     replay.state = out.state;
     return out.decisions.filter((d) => d.to !== d.from);
   }

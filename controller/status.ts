@@ -31,6 +31,18 @@ export interface PoolStatus {
   readonly schedule?: string;
   /** What the shadow policy would have it be; only while a shadow policy is in force. */
   readonly shadowTarget?: number;
+  /** Hits over objects taken in the last minute (README "Pool health"); null without traffic. */
+  readonly hitRatio: number | null;
+  /** Returns over objects taken in the last minute; null without traffic or `returns`. */
+  readonly returnRatio: number | null;
+  /** Objects held by callers, as the service last reported; null when it does not say. */
+  readonly inUse: number | null;
+  /** Memory the pool holds, in bytes, as the service last reported; null when it does not say. */
+  readonly bytes: number | null;
+  /** True while poolpilot suspects the pool of leaking: it is then never grown. */
+  readonly leakSuspected: boolean;
+  /** The evidence, while a leak is suspected. */
+  readonly leak?: string;
 }
 
 export interface ServiceStatus {
@@ -102,7 +114,7 @@ export function buildStatus(loop: LoopSnapshot, policy: PolicyMeta): StatusDocum
         ticked ? 'no cache source' : 'not read yet',
       ),
       pools: service.pools.map((pool): PoolStatus => {
-        const { target, decision, schedule, shadowTarget } = loop.pool(service.name, pool.name);
+        const { target, decision, schedule, shadowTarget, health } = loop.pool(service.name, pool.name);
         const bounds = schedule ?? pool;
         return {
           name: pool.name,
@@ -115,6 +127,12 @@ export function buildStatus(loop: LoopSnapshot, policy: PolicyMeta): StatusDocum
           reason: decision?.reason ?? null,
           ...(schedule === undefined ? {} : { schedule: schedule.schedule }),
           ...(shadowTarget === undefined ? {} : { shadowTarget }),
+          hitRatio: health?.hitRatio ?? null,
+          returnRatio: health?.returnRatio ?? null,
+          inUse: health?.inUse ?? null,
+          bytes: health?.bytes ?? null,
+          leakSuspected: health?.leakSuspected ?? false,
+          ...(health?.leak === undefined ? {} : { leak: health.leak }),
         };
       }),
     };

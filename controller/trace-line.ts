@@ -3,7 +3,7 @@
  * sample of signals, or a recording's `start` and `note` lines, parsed and checked with an error
  * that says where. simulate.ts replays what this reads.
  */
-const TRACE_KEYS: readonly string[] = ['t', 'at', 'cache', 'load'];
+const TRACE_KEYS: readonly string[] = ['t', 'at', 'cache', 'load', 'leak'];
 
 /** A trace line that cannot be replayed; `message` is `FILE:LINE: detail`. */
 export class TraceError extends Error {
@@ -35,6 +35,8 @@ export interface TraceTick {
   readonly serviceCache?: Readonly<Record<string, number>>;
   /** Load per service name; a service absent here has no load at this tick. */
   readonly load: Readonly<Record<string, number>>;
+  /** The pools suspected of leaking at this tick, with the evidence, by service (a recording's). */
+  readonly leak?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 function errorText(err: unknown): string {
@@ -131,11 +133,36 @@ export function parseTraceLine(
   }
   const times = at === undefined ? { t } : { t, at };
   const load = parseLoad(raw['load'], services, fail);
+  const leak = raw['leak'] === undefined ? {} : { leak: parseLeak(raw['leak'], services, fail) };
   if (isRecord(raw['cache'])) {
-    return { ...times, serviceCache: parsePerService(raw['cache'], 'cache', services, fail), load };
+    return { ...times, serviceCache: parsePerService(raw['cache'], 'cache', services, fail), load, ...leak };
   }
   const cache = level(raw['cache'], 'cache', fail);
-  return cache === undefined ? { ...times, load } : { ...times, cache, load };
+  return cache === undefined ? { ...times, load, ...leak } : { ...times, cache, load, ...leak };
+}
+
+/** A tick's `leak`: `{"<service>": {"<pool>": evidence}}`, the pools suspected of leaking. */
+function parseLeak(
+  v: unknown,
+  services: readonly string[],
+  fail: (detail: string) => never,
+): Record<string, Record<string, string>> {
+  if (!isRecord(v)) return fail(`"leak" must be an object of pools per service, got ${describe(v)}`);
+  const out: [string, Record<string, string>][] = [];
+  for (const [name, pools] of Object.entries(v)) {
+    if (!services.includes(name)) {
+      return fail(`"leak" names unknown service "${name}" (services: ${services.join(', ') || 'none'})`);
+    }
+    if (!isRecord(pools))
+      return fail(`"leak.${name}" must be an object of evidence per pool, got ${describe(pools)}`);
+    for (const [pool, evidence] of Object.entries(pools)) {
+      if (typeof evidence !== 'string') {
+        return fail(`"leak.${name}.${pool}" must be a string (the evidence), got ${describe(evidence)}`);
+      }
+    }
+    out.push([name, Object.fromEntries(Object.entries(pools)) as Record<string, string>]);
+  }
+  return Object.fromEntries(out);
 }
 
 /** A recording's header: `{"start": ISO}` opens a recording, `{"note": text}` remarks on it. */

@@ -15,6 +15,9 @@
  */
 import type { Reading, Signals } from '../core/signals.js';
 import { serviceCacheReading, usesServiceCache } from '../policies/service-cache.js';
+import { poolKey } from '../policies/decision.js';
+import type { DecisionHealth } from '../policies/decision.js';
+import { own } from '../policies/names.js';
 import type { Config } from '../policies/types.js';
 import type { DecisionJournal } from './state/decision-journal.js';
 
@@ -23,8 +26,13 @@ export const TRACE_BASE = 'trace';
 
 /** Where the loop reports what it decides on; `TraceRecorder` writes it down. */
 export interface TraceSink {
-  /** A tick is about to decide on `signals` at `now`. */
-  tick(config: Config, signals: Signals, now: number): void;
+  /** A tick is about to decide on `signals` at `now`, with the pools' `health`. */
+  tick(
+    config: Config,
+    signals: Signals,
+    now: number,
+    health?: Readonly<Record<string, DecisionHealth>>,
+  ): void;
   /** A fast-path sample is about to decide on `signals` at `now`. */
   sample(config: Config, signals: Signals, now: number): void;
   /** Where live and replay part: a push that failed, a service that lost its capacity. */
@@ -38,6 +46,28 @@ export interface TraceLine {
   readonly cache?: number | Record<string, number>;
   /** On ticks only: a sample carries the cache alone (the fast path keeps the tick's load). */
   readonly load?: Record<string, number>;
+  /**
+   * On ticks only, when any: the pools suspected of leaking, `{"<service>": {"<pool>":
+   * evidence}}` (such a pool is not grown, and the reason quotes the evidence).
+   */
+  readonly leak?: Record<string, Record<string, string>>;
+}
+
+/** The `leak` of a tick's line: the suspected pools of `config`, by service; undefined when none. */
+export function traceLeaks(
+  config: Config,
+  health: Readonly<Record<string, DecisionHealth>>,
+): Record<string, Record<string, string>> | undefined {
+  const out: [string, Record<string, string>][] = [];
+  for (const service of config.services) {
+    const pools: [string, string][] = [];
+    for (const pool of service.pools) {
+      const h = own(health, poolKey(service.name, pool.name));
+      if (h?.leakSuspected === true) pools.push([pool.name, h.leak ?? '']);
+    }
+    if (pools.length > 0) out.push([service.name, Object.fromEntries(pools)]);
+  }
+  return out.length === 0 ? undefined : Object.fromEntries(out);
 }
 
 /** The value of a reading the loop could use at `now`, or undefined (missing or stale). */
@@ -85,7 +115,12 @@ export class TraceRecorder implements TraceSink {
 
   constructor(private readonly options: TraceRecorderOptions) {}
 
-  tick(config: Config, signals: Signals, now: number): void {
+  tick(
+    config: Config,
+    signals: Signals,
+    now: number,
+    health: Readonly<Record<string, DecisionHealth>> = {},
+  ): void {
     const start = this.open(now, config.policy.intervalMs);
     const interval = config.policy.intervalMs;
     const elapsed = now - start;
@@ -93,7 +128,11 @@ export class TraceRecorder implements TraceSink {
     // The timer ticks just after each slot: the slot a tick falls in is its place on the grid.
     const t = Math.max(first, Math.floor(elapsed / interval), Math.ceil(this.lastT / interval)) * interval;
     this.lastTickT = t;
-    this.write(t, elapsed, traceSignals(config, signals, now));
+    const leak = traceLeaks(config, health);
+    this.write(t, elapsed, {
+      ...traceSignals(config, signals, now),
+      ...(leak === undefined ? {} : { leak }),
+    });
   }
 
   sample(config: Config, signals: Signals, now: number): void {

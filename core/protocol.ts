@@ -22,6 +22,8 @@ export interface AgentPoolStats {
   readonly idle?: number;
   readonly hits?: number;
   readonly misses?: number;
+  /** Objects given back since the service started (`hits + misses` are the objects taken). */
+  readonly returns?: number;
   /** The memory the pool holds now, in bytes. */
   readonly bytes?: number;
 }

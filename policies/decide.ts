@@ -16,6 +16,7 @@ import type {
   BandMemory,
   Clamp,
   DecideInput,
+  DecisionHealth,
   DecideOutput,
   Explanation,
   Override,
@@ -38,6 +39,7 @@ interface PoolInput {
   readonly now: number;
   /** The bounds of the schedule holding the pool (already in `pool`), if any. */
   readonly schedule: ScheduledBounds | undefined;
+  readonly health: DecisionHealth | undefined;
 }
 
 function conditions(rule: Rule, index: number, policy: Policy, views: Views): string {
@@ -151,9 +153,24 @@ function scheduleNote(b: ScheduledBounds | undefined): string {
   return b === undefined ? '' : ` [schedule ${b.schedule}: min ${b.min}, max ${b.max}]`;
 }
 
+/**
+ * A verdict that would grow a pool suspected of leaking, held instead (growing a leaking pool
+ * feeds the leak); an operator's override is obeyed.
+ */
+function withheld(v: Verdict, current: number, health: DecisionHealth | undefined): Verdict {
+  if (health?.leakSuspected !== true || v.to <= current || v.action === 'override') return v;
+  return {
+    ...v,
+    to: current,
+    action: 'hold',
+    summary: `${v.summary}; not grown: leak suspected (${health.leak ?? 'objects are not given back'})`,
+    state: { ...v.state, capacity: current },
+  };
+}
+
 function decidePool(input: PoolInput): { decision: PoolDecision; state: PoolState } {
   const current = input.previous?.capacity ?? input.pool.base;
-  const v = verdict(input, current);
+  const v = withheld(verdict(input, current), current, input.health);
   const summary = v.summary + scheduleNote(input.schedule);
   const explanation: Explanation = {
     rule: v.rule,
@@ -163,6 +180,7 @@ function decidePool(input: PoolInput): { decision: PoolDecision; state: PoolStat
     clamps: v.clamps,
     ...v.extra,
     ...(input.schedule === undefined ? {} : { schedule: input.schedule.schedule }),
+    ...(input.health === undefined ? {} : { health: input.health }),
   };
   const decision: PoolDecision = {
     service: input.service,
@@ -220,6 +238,7 @@ export function decide(input: DecideInput): DecideOutput {
             ? pool
             : { ...pool, base: schedule.base, min: schedule.min, max: schedule.max },
         schedule,
+        health: own(input.health, key),
         previous: own(state.pools, key),
         views: { cache, load },
         override: pinned !== undefined && overrideActive(pinned, now) ? pinned : undefined,

@@ -75,6 +75,20 @@ export interface Explanation {
   readonly override?: Override;
   /** The schedule whose bounds (`base`, `min`, `max`) replaced the pool's own for this decision. */
   readonly schedule?: string;
+  /**
+   * The pool's health at this decision (README "Pool health"), when its service reports counters:
+   * hit and return ratios over the last minute (null without traffic) and the leak verdict.
+   */
+  readonly health?: DecisionHealth;
+}
+
+/** What a decision knows of its pool's health (see policies/pool-health.ts). */
+export interface DecisionHealth {
+  readonly hitRatio: number | null;
+  readonly returnRatio: number | null;
+  readonly leakSuspected: boolean;
+  /** The evidence, while a leak is suspected. */
+  readonly leak?: string;
 }
 
 /** What `decide()` concludes for one pool at one tick, changed or not. */
@@ -105,6 +119,11 @@ export interface DecideInput {
    * of its own (`scheduledBounds` in schedule-bounds.ts); a pool not named keeps its own.
    */
   readonly schedules?: Readonly<Record<string, ScheduledBounds>>;
+  /**
+   * Keyed by `poolKey(service, pool)`: each pool's health; a pool suspected of leaking is never
+   * grown. A pool not named has no counters (nothing is withheld).
+   */
+  readonly health?: Readonly<Record<string, DecisionHealth>>;
 }
 
 export interface DecideOutput {

@@ -16,6 +16,10 @@ export class DecisionFeed {
     this.policy = null;
     /** id to `{ record, li }` */
     this.entries = new Map();
+    /** Each entry's `li` to its id, to drop the oldest without a search. */
+    this.ids = new WeakMap();
+    /** How many entries the filter shows. */
+    this.shown = 0;
     filter.addEventListener('input', () => this.applyFilter());
   }
 
@@ -49,8 +53,13 @@ export class DecisionFeed {
     if (fresh) entry.li.classList.add('new');
     this.insert(entry);
     this.entries.set(record.id, entry);
+    this.ids.set(entry.li, record.id);
+    // Only the new entry is filtered and counted: a tick of 1,000 pools upserts 1,000 decisions,
+    // and filtering every entry kept for each of them made the burst cost 1,000 x 200.
+    if (this.hides(entry)) entry.li.hidden = true;
+    else this.shown += 1;
     while (this.entries.size > KEEP) this.dropOldest();
-    this.applyFilter();
+    this.showCount();
   }
 
   entryFor(record) {
@@ -81,9 +90,7 @@ export class DecisionFeed {
   dropOldest() {
     const li = this.list.lastElementChild;
     if (!li) return;
-    for (const [id, entry] of this.entries) {
-      if (entry.li === li) this.entries.delete(id);
-    }
+    if (this.entries.delete(this.ids.get(li)) && !li.hidden) this.shown -= 1;
     li.remove();
   }
 
@@ -93,13 +100,22 @@ export class DecisionFeed {
   }
 
   applyFilter() {
-    const words = this.filter.value.trim().toLowerCase();
-    let shown = 0;
+    this.shown = 0;
     for (const entry of this.entries.values()) {
-      const hide = words !== '' && !entry.li.dataset.where.toLowerCase().includes(words);
-      entry.li.hidden = hide;
-      if (!hide) shown += 1;
+      entry.li.hidden = this.hides(entry);
+      if (!entry.li.hidden) this.shown += 1;
     }
+    this.showCount();
+  }
+
+  /** Whether the filter's words leave this entry out. */
+  hides(entry) {
+    const words = this.filter.value.trim().toLowerCase();
+    return words !== '' && !entry.li.dataset.where.toLowerCase().includes(words);
+  }
+
+  showCount() {
+    const shown = this.shown;
     const total = this.entries.size;
     this.countEl.textContent = total === 0 ? '' : shown === total ? `(${total})` : `(${shown} of ${total})`;
     this.empty.hidden = shown > 0;

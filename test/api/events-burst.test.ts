@@ -11,36 +11,11 @@ import { buildServer } from '../../controller/api/server.js';
 import { EVENT_ID_HEADER } from '../../controller/api/events.js';
 import type { EventStreamOptions } from '../../controller/api/events.js';
 import { METRIC } from '../../controller/metrics.js';
-import { configOrThrow, loadConfigText } from '../../policies/loader.js';
-import { fakeController } from '../helpers/fake-controller.js';
-import { ManualClock } from '../helpers/manual-clock.js';
+import { MANY_POOLS as POOLS, manyPoolsController } from '../helpers/many-pools.js';
 import { waitFor } from '../helpers/wait.js';
 
-const POOLS = 1000;
-
-function manyPools(): string {
-  const pools = Array.from(
-    { length: POOLS },
-    (_, i) => `      - { name: p${i}, base: 1000, min: 10, max: 5000 }`,
-  );
-  return `apiVersion: poolpilot/v1
-policy:
-  name: burst
-services:
-  - name: nas
-    url: http://127.0.0.1:9
-    mode: enforce
-    pools:
-${pools.join('\n')}
-`;
-}
-
 async function start(stream: EventStreamOptions = {}) {
-  const clock = new ManualClock(1_700_000_000_000);
-  const { controller } = fakeController({
-    clock,
-    with: { config: configOrThrow(loadConfigText(manyPools(), 'burst.yaml')) },
-  });
+  const { controller, clock } = manyPoolsController(POOLS);
   const app = await buildServer({ controller, listenHost: '127.0.0.1', clock, events: stream });
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
   controller.start();

@@ -218,6 +218,12 @@ describe('GET /api/v1/events', () => {
         max: 8192,
         // The reason of the decision that set this target, in the same event: never a tick behind.
         reason: 'cache 0.80 > 0.70 (high): shrink 819 x 0.8 -> 655',
+        // Pool health: this service reports no counters, so nothing is known and nothing suspected.
+        hitRatio: null,
+        returnRatio: null,
+        inUse: null,
+        bytes: null,
+        leakSuspected: false,
       },
     );
     assert.equal(data.pools.length, 3);

@@ -46,7 +46,7 @@ describe('a schedule replays as it bounded the live controller', () => {
     const res = await fetch(`${run?.url}/api/v1/decisions?limit=1000`);
     return ((await res.json()) as { decisions: LiveDecision[] }).decisions.reverse();
   };
-  const openings = (d: readonly { reason: string }[]) =>
+  const openings = <T extends { reason: string }>(d: readonly T[]): T[] =>
     d.filter((x) => /schedule squeeze opened/.test(x.reason));
 
   before(async () => {

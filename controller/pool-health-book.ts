@@ -1,0 +1,124 @@
+/**
+ * The counters each configured pool's service reported over the last minute or so, and the
+ * health they give (policies/pool-health.ts): hit and return ratios, objects in use, bytes and a
+ * suspected leak. Fed at every tick with the services' observations; read by `decide()` (a pool
+ * suspected of leaking is not grown), the status, the events and the metrics.
+ *
+ * A counter that goes down (hits, misses or returns) is a service that restarted: the pool's
+ * history starts again there, and the metrics count the new counts from zero.
+ */
+import { poolKey } from '../policies/decision.js';
+import type { DecisionHealth } from '../policies/decision.js';
+import { nameRecord, own } from '../policies/names.js';
+import { HEALTH_WINDOW_MS, LEAK_SLICES, LEAK_SLICE_MS, poolHealth } from '../policies/pool-health.js';
+import type { PoolHealth, UsageSample } from '../policies/pool-health.js';
+import type { Config, ServiceSpec } from '../policies/types.js';
+import type { ServiceObservation } from './sensing.js';
+
+/**
+ * What poolpilot has counted of a pool since it started watching it: the service's counters with
+ * its restarts stitched in (each restart's counts added from zero), for the metrics' counters.
+ */
+export interface UsageTotals {
+  hits: number;
+  misses: number;
+  /** Undefined while the service has never reported `returns`. */
+  returns: number | undefined;
+}
+
+/** One pool as the metrics export it. */
+export interface PoolHealthEntry {
+  readonly service: string;
+  readonly pool: string;
+  readonly totals: Readonly<UsageTotals>;
+  readonly health: PoolHealth;
+}
+
+interface PoolHistory {
+  readonly service: string;
+  readonly pool: string;
+  samples: UsageSample[];
+  health: PoolHealth;
+  readonly totals: UsageTotals;
+}
+
+function wentDown(before: UsageSample, now: UsageSample): boolean {
+  return (
+    now.hits < before.hits ||
+    now.misses < before.misses ||
+    (now.returns !== undefined && before.returns !== undefined && now.returns < before.returns)
+  );
+}
+
+export class PoolHealthBook {
+  private readonly pools = new Map<string, PoolHistory>();
+
+  /** A service's observation at a tick: each configured pool's counters joined to its history. */
+  record(config: Config, service: ServiceSpec, obs: ServiceObservation): void {
+    if (!obs.ok || obs.usage === undefined) return;
+    const interval = config.policy.intervalMs;
+    const sliceMs = Math.max(LEAK_SLICE_MS, interval);
+    const keepMs = Math.max(HEALTH_WINDOW_MS, LEAK_SLICES * sliceMs) + interval;
+    for (const pool of service.pools) {
+      const usage = own(obs.usage, pool.name);
+      if (usage === undefined) continue;
+      const sample: UsageSample = {
+        at: obs.at,
+        capacity: own(obs.capacities, pool.name) ?? 0,
+        hits: usage.hits ?? 0,
+        misses: usage.misses ?? 0,
+        returns: usage.returns,
+        inUse: usage.inUse,
+        bytes: usage.bytes,
+      };
+      const key = poolKey(service.name, pool.name);
+      const history = this.pools.get(key) ?? {
+        service: service.name,
+        pool: pool.name,
+        samples: [],
+        health: poolHealth([], sliceMs),
+        totals: { hits: 0, misses: 0, returns: undefined },
+      };
+      this.pools.set(key, history);
+      const before = history.samples.at(-1);
+      const reset = before !== undefined && wentDown(before, sample);
+      if (reset || (before !== undefined && sample.at < before.at)) history.samples = [];
+      const from = reset || before === undefined ? undefined : before;
+      history.samples.push(sample);
+      while ((history.samples[1]?.at ?? Infinity) <= sample.at - keepMs) history.samples.shift();
+      history.health = poolHealth(history.samples, sliceMs, reset ? undefined : history.health);
+      const { totals } = history;
+      totals.hits += sample.hits - (from?.hits ?? 0);
+      totals.misses += sample.misses - (from?.misses ?? 0);
+      if (sample.returns !== undefined) {
+        totals.returns = (totals.returns ?? 0) + sample.returns - (from?.returns ?? 0);
+      }
+    }
+  }
+
+  /** A pool's health, undefined before its service reported its counters. */
+  health(service: string, pool: string): PoolHealth | undefined {
+    return this.pools.get(poolKey(service, pool))?.health;
+  }
+
+  /** Every pool's health, keyed by `poolKey`, as `decide()` takes it. */
+  all(): Record<string, DecisionHealth> {
+    const out = nameRecord<DecisionHealth>();
+    for (const [key, { health }] of this.pools) {
+      const { hitRatio, returnRatio, leakSuspected, leak } = health;
+      out[key] = { hitRatio, returnRatio, leakSuspected, ...(leak === undefined ? {} : { leak }) };
+    }
+    return out;
+  }
+
+  /** Every pool watched, for the metrics. */
+  entries(): Iterable<PoolHealthEntry> {
+    return this.pools.values();
+  }
+
+  /** Drops the pools `config` no longer names (their series go with them). */
+  forget(config: Config): void {
+    const kept = new Set(config.services.flatMap((s) => s.pools.map((p) => poolKey(s.name, p.name))));
+    for (const key of [...this.pools.keys()]) if (!kept.has(key)) this.pools.delete(key);
+  }
+}
