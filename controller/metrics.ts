@@ -28,6 +28,13 @@ export const METRIC = {
   ticksAbandoned: 'poolpilot_ticks_abandoned_total',
   shadowTarget: 'poolpilot_shadow_target',
   shadowReloadFailures: 'poolpilot_shadow_config_reload_failures_total',
+  // Pool health, filled at each scrape from the pools' counters (pool-health-metrics.ts).
+  poolHits: 'poolpilot_pool_hits_total',
+  poolMisses: 'poolpilot_pool_misses_total',
+  poolReturns: 'poolpilot_pool_returns_total',
+  poolInUse: 'poolpilot_pool_in_use',
+  poolBytes: 'poolpilot_pool_bytes',
+  poolLeakSuspected: 'poolpilot_pool_leak_suspected',
 } as const;
 
 /**

@@ -6,16 +6,8 @@
  */
 import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
+import { METRIC } from './metrics.js';
 import type { PoolHealthBook, PoolHealthEntry } from './pool-health-book.js';
-
-export const POOL_HEALTH_METRIC = {
-  hits: 'poolpilot_pool_hits_total',
-  misses: 'poolpilot_pool_misses_total',
-  returns: 'poolpilot_pool_returns_total',
-  inUse: 'poolpilot_pool_in_use',
-  bytes: 'poolpilot_pool_bytes',
-  leakSuspected: 'poolpilot_pool_leak_suspected',
-} as const;
 
 type Labels = 'service' | 'pool';
 
@@ -44,32 +36,32 @@ export function registerPoolHealthMetrics(registry: Registry, book: PoolHealthBo
   const gauge = (name: string, help: string, value: (e: PoolHealthEntry) => number | undefined) =>
     new Gauge({ name, help, labelNames, registers, collect: filled(book, value) });
   counter(
-    POOL_HEALTH_METRIC.hits,
+    METRIC.poolHits,
     'Objects taken from the pool that it had idle (service-reported).',
     (e) => e.totals.hits,
   );
   counter(
-    POOL_HEALTH_METRIC.misses,
+    METRIC.poolMisses,
     'Objects taken from the pool that it had to create (service-reported).',
     (e) => e.totals.misses,
   );
   counter(
-    POOL_HEALTH_METRIC.returns,
+    METRIC.poolReturns,
     'Objects given back to the pool (service-reported; absent when the service does not report returns).',
     (e) => e.totals.returns,
   );
   gauge(
-    POOL_HEALTH_METRIC.inUse,
+    METRIC.poolInUse,
     'Objects of the pool held by callers now, as the service last reported.',
     (e) => e.health.inUse ?? undefined,
   );
   gauge(
-    POOL_HEALTH_METRIC.bytes,
+    METRIC.poolBytes,
     'Memory the pool holds now, in bytes, as the service last reported.',
     (e) => e.health.bytes ?? undefined,
   );
   gauge(
-    POOL_HEALTH_METRIC.leakSuspected,
+    METRIC.poolLeakSuspected,
     '1 while poolpilot suspects the pool of leaking (objects taken and not given back); such a pool is not grown.',
     (e) => (e.health.leakSuspected ? 1 : 0),
   );
