@@ -109,7 +109,10 @@ export async function startLiveController(options: { traffic?: boolean } = {}): 
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    for (const name of DEMO_SERVICES) services.push(await startTestNas({ service: name }));
+    // The content pool (not steered here) off, so that every read takes a buffer and a handle
+    // and the steered pools count the traffic.
+    for (const name of DEMO_SERVICES)
+      services.push(await startTestNas({ service: name, capacities: { content: 0 } }));
     const config = join(dir, 'policy.yaml');
     const yaml = monitoringYaml(
       DEMO_SERVICES.map((name, i) => ({ name, url: (services[i] as TestNas).url })),
