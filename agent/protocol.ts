@@ -72,7 +72,7 @@ export interface AgentAnswer {
 /** Largest resize body accepted, in bytes; a larger one is answered 400. */
 export const BODY_LIMIT_BYTES = 16 * 1024;
 
-const POOL_FIELDS = ['name', 'capacity', 'inUse', 'idle', 'hits', 'misses', 'bytes'] as const;
+const POOL_FIELDS = ['name', 'capacity', 'inUse', 'idle', 'hits', 'misses', 'returns', 'bytes'] as const;
 const MEMORY_FIELDS = ['workingSetBytes', 'unreclaimableBytes', 'limitBytes', 'pressure'] as const;
 
 /** An error answer with the `{error, message}` body. */

@@ -9,6 +9,13 @@ export interface PoolStats {
   readonly hits: number;
   /** Acquires that had to create an item. */
   readonly misses: number;
+  /**
+   * Items given back: every release of an acquired item, whether the pool keeps or destroys it.
+   * `hits + misses` are the items taken, so `hits + misses - returns` is `inUse`. Like `hits` and
+   * `misses`, it only grows while the process runs. Optional for pools of a service's own that
+   * cannot count it; `ResizablePool` always reports it.
+   */
+  readonly returns?: number;
   /** The memory the pool's items hold now (idle and in use), in bytes, when the pool knows it. */
   readonly bytes?: number;
 }
@@ -71,6 +78,9 @@ function destroyAll<T>(items: readonly T[], destroy: ((item: T) => void) | undef
 /**
  * An object pool whose capacity can change while it runs.
  *
+ * Its counters balance at every moment: `hits + misses` (items taken) minus `returns` (items
+ * given back) is `inUse`, across resizes too, since a release counts whatever becomes of the item.
+ *
  * `capacity` bounds what the pool keeps (idle plus in use), never what callers may acquire: when
  * every item is in use, `acquire` creates another one. A shrink destroys surplus idle items at once
  * and surplus in-use items as they are released; growth is lazy (items are created on demand).
@@ -86,6 +96,7 @@ export class ResizablePool<T> implements Resizable {
   #inUse = 0;
   #hits = 0;
   #misses = 0;
+  #returns = 0;
   readonly #sizeOf: ((item: T) => number) | undefined;
   /** Bytes of the items created and not destroyed (0 without `sizeOf`). */
   #bytes = 0;
@@ -123,8 +134,9 @@ export class ResizablePool<T> implements Resizable {
   }
 
   /**
-   * Gives back an item from `acquire`: it becomes idle while the pool holds no more than its
-   * capacity, and is destroyed otherwise. Releasing more items than were acquired throws.
+   * Gives back an item from `acquire` (one return, kept or not): it becomes idle while the pool
+   * holds no more than its capacity, and is destroyed otherwise. Releasing more items than were
+   * acquired throws and counts nothing.
    */
   release(item: T): void {
     if (this.#inUse === 0) {
@@ -132,6 +144,7 @@ export class ResizablePool<T> implements Resizable {
     }
     const keep = this.#idle.length + this.#inUse <= this.#capacity;
     this.#inUse--;
+    this.#returns++;
     if (keep) {
       this.#idle.push(item);
     } else {
@@ -165,6 +178,7 @@ export class ResizablePool<T> implements Resizable {
       idle: this.#idle.length,
       hits: this.#hits,
       misses: this.#misses,
+      returns: this.#returns,
       ...(this.#sizeOf ? { bytes: this.#bytes } : {}),
     };
   }

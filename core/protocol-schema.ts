@@ -22,6 +22,7 @@ export const POOL_STATS_SCHEMA = {
     idle: count,
     hits: count,
     misses: count,
+    returns: count,
     bytes: count,
   },
 } as const;

@@ -22,7 +22,10 @@ export interface AgentPoolStats {
   readonly idle?: number;
   readonly hits?: number;
   readonly misses?: number;
-  /** Objects given back since the service started (`hits + misses` are the objects taken). */
+  /**
+   * Objects given back since the service started (monotonic); `hits + misses` are the objects
+   * taken, so `hits + misses - returns` is what is out now. A counter that goes down is a restart.
+   */
   readonly returns?: number;
   /** The memory the pool holds now, in bytes. */
   readonly bytes?: number;

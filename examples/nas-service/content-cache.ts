@@ -73,15 +73,14 @@ export class ContentCache implements Resizable {
   /**
    * The bytes of the file `meta` describes, if kept for that very version (a hit), else
    * undefined (a miss; an entry of another version is dropped). The view stays valid: stored
-   * bytes are never overwritten, only released when no longer referenced.
+   * bytes are never overwritten, only released when no longer referenced. Nothing stays held: the
+   * pool counts a hit or a miss as taken and given back at once, whether or not a store follows.
    */
   lookup(meta: FileMeta): Buffer | undefined {
     this.#current = meta;
-    const entry = this.#pool.acquire(meta.realPath, this.#isCurrent);
+    const entry = this.#pool.lookup(meta.realPath, this.#isCurrent);
     this.#current = undefined;
-    if (entry === undefined) return undefined;
-    this.#pool.release(entry);
-    return entry.value.placement.bytes;
+    return entry?.placement.bytes;
   }
 
   /** Keeps a copy of `bytes`, the whole file `meta` describes; ignored if not eligible. */
@@ -89,7 +88,7 @@ export class ContentCache implements Resizable {
     if (!this.eligible(meta) || bytes.length !== meta.size) return;
     const placement = this.#store.store(bytes);
     const entry: ContentEntry = { etag: meta.etag, dev: meta.dev, size: meta.size, placement };
-    this.#pool.release(this.#pool.admit(meta.realPath, entry));
+    this.#pool.put(meta.realPath, entry);
   }
 
   /** Drops the bytes of `realPath` (its file changed). */

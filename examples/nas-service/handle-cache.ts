@@ -87,13 +87,21 @@ export class HandleCache implements Resizable {
   /**
    * A checked descriptor of the file `meta` describes: the kept one (a hit; `done` runs
    * synchronously when it was already checked under `meta`), else a new one opened from
-   * `meta.realPath`, kept if there is room. Concurrent opens of one file share one descriptor (the
-   * later callers count as hits), except at capacity 0, where every request opens and closes its
-   * own. A failed check answers the error and keeps nothing.
+   * `meta.realPath`, kept if there is room (a miss). Concurrent opens of one file share one
+   * descriptor (the later callers join the open under way and count as hits once it lands, or as
+   * misses given back at once if it fails), except at capacity 0, where every request opens and
+   * closes its own. A failed check answers the error and keeps nothing. Every lease handed out is
+   * one hold in the pool's books until `release`; a failed open settles its miss as given back.
    */
   acquire(meta: FileMeta, done: OpenDone): void {
+    const key = `${meta.dev}:${meta.ino}:${meta.realPath}`;
+    const waiting = this.#opening.get(key);
+    if (waiting !== undefined) {
+      waiting.push(done);
+      return;
+    }
     const entry = this.#pool.acquire(meta.realPath, (file) => file.ino === meta.ino && file.dev === meta.dev);
-    if (entry === undefined) return this.#openShared(meta, done);
+    if (entry === undefined) return this.#openAfterMiss(meta, key, done);
     if (entry.value.checkedFor === meta) return done(null, entry);
     this.#confinement.check(entry.value.fd, meta, (error) => {
       if (error === null) {
@@ -107,23 +115,29 @@ export class HandleCache implements Resizable {
     });
   }
 
-  #openShared(meta: FileMeta, done: OpenDone): void {
+  /**
+   * Opens the file after the pool's miss: the new descriptor settles the miss (`admit`, in
+   * #checkOpened), a failure settles it as given back. Callers that joined the open meanwhile
+   * share the descriptor (hits) or hear the failure (misses given back at once).
+   */
+  #openAfterMiss(meta: FileMeta, key: string, done: OpenDone): void {
     if (this.#pool.capacity === 0) {
-      this.#open(meta, done);
-      return;
-    }
-    const key = `${meta.dev}:${meta.ino}:${meta.realPath}`;
-    const waiting = this.#opening.get(key);
-    if (waiting !== undefined) {
-      waiting.push(done);
+      this.#open(meta, (error, lease) => {
+        if (lease === undefined) this.#pool.releaseMiss();
+        done(error, lease);
+      });
       return;
     }
     this.#opening.set(key, [done]);
     this.#open(meta, (error, lease) => {
-      const callers = this.#opening.get(key) ?? [];
+      const callers = this.#opening.get(key) ?? [done];
       this.#opening.delete(key);
       // Every caller holds the descriptor before any of them runs (and may release it).
-      if (lease !== undefined) for (let i = 1; i < callers.length; i++) this.#pool.share(lease);
+      if (lease === undefined) this.#pool.releaseMiss();
+      for (let i = 1; i < callers.length; i++) {
+        if (lease === undefined) this.#pool.countMiss();
+        else this.#pool.share(lease);
+      }
       for (const caller of callers) caller(error, lease);
     });
   }

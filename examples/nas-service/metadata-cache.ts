@@ -83,7 +83,10 @@ export class MetadataCache implements Resizable {
     return this.#now() + this.ttlMs;
   }
 
-  /** The fresh metadata of request path `rel` (a hit), or undefined (a miss: resolve and stat). */
+  /**
+   * The fresh metadata of request path `rel` (a hit), or undefined (a miss: resolve and stat).
+   * Nothing stays held: the pool counts a hit or a miss as taken and given back at once.
+   */
   lookup(rel: string): FileMeta | undefined {
     const realPath = this.#aliases.get(rel);
     if (realPath === undefined) {
@@ -91,10 +94,7 @@ export class MetadataCache implements Resizable {
       return undefined;
     }
     this.#lookupTime = this.#now();
-    const entry = this.#pool.acquire(realPath, this.#isFresh);
-    if (entry === undefined) return undefined;
-    this.#pool.release(entry);
-    return entry.value;
+    return this.#pool.lookup(realPath, this.#isFresh);
   }
 
   /** Keeps `meta`, fetched for request path `rel`; does nothing at capacity 0. */
@@ -102,7 +102,7 @@ export class MetadataCache implements Resizable {
     const capacity = this.#pool.capacity;
     if (capacity === 0) return;
     this.#watcher?.retain(dirname(meta.realPath));
-    this.#pool.release(this.#pool.admit(meta.realPath, meta));
+    this.#pool.put(meta.realPath, meta);
     this.#aliases.delete(rel);
     this.#aliases.set(rel, meta.realPath);
     this.#trimAliases(capacity);

@@ -76,8 +76,8 @@ for (const [frontEnd, serve] of FRONT_ENDS) {
       assert.deepEqual(Object.keys(stats).sort(), ['load', 'memory', 'pools', 'service']);
       assert.equal(stats.service, 'nas');
       assert.deepEqual(stats.pools, [
-        { name: 'buffers', capacity: 4, inUse: 1, idle: 1, hits: 0, misses: 2 },
-        { name: 'handles', capacity: 8, inUse: 0, idle: 0, hits: 0, misses: 0 },
+        { name: 'buffers', capacity: 4, inUse: 1, idle: 1, hits: 0, misses: 2, returns: 1 },
+        { name: 'handles', capacity: 8, inUse: 0, idle: 0, hits: 0, misses: 0, returns: 0 },
       ]);
       const reported = stats.load as Record<string, unknown>;
       assert.deepEqual(Object.keys(reported).sort(), [
@@ -277,7 +277,7 @@ for (const [frontEnd, serve] of FRONT_ENDS) {
     assert.equal(response.status, 200);
     assert.deepEqual(await response.json(), {
       service: 'bare',
-      pools: [{ name: 'only', capacity: 2, inUse: 0, idle: 0, hits: 0, misses: 0 }],
+      pools: [{ name: 'only', capacity: 2, inUse: 0, idle: 0, hits: 0, misses: 0, returns: 0 }],
     });
     const resize = await put(server, 'only', { capacity: 0 }, { 'content-type': 'application/json' });
     assert.deepEqual(await resize.json(), { name: 'only', capacity: 0, previous: 2 });

@@ -23,12 +23,36 @@ describe('ResizablePool', () => {
   test('a first acquire is a miss, a reuse after release is a hit', () => {
     const { pool } = makePool(4);
     const a = pool.acquire();
-    assert.deepEqual(pool.stats(), { name: 'items', capacity: 4, inUse: 1, idle: 0, hits: 0, misses: 1 });
+    assert.deepEqual(pool.stats(), {
+      name: 'items',
+      capacity: 4,
+      inUse: 1,
+      idle: 0,
+      hits: 0,
+      misses: 1,
+      returns: 0,
+    });
     pool.release(a);
-    assert.deepEqual(pool.stats(), { name: 'items', capacity: 4, inUse: 0, idle: 1, hits: 0, misses: 1 });
+    assert.deepEqual(pool.stats(), {
+      name: 'items',
+      capacity: 4,
+      inUse: 0,
+      idle: 1,
+      hits: 0,
+      misses: 1,
+      returns: 1,
+    });
     const b = pool.acquire();
     assert.equal(b, a);
-    assert.deepEqual(pool.stats(), { name: 'items', capacity: 4, inUse: 1, idle: 0, hits: 1, misses: 1 });
+    assert.deepEqual(pool.stats(), {
+      name: 'items',
+      capacity: 4,
+      inUse: 1,
+      idle: 0,
+      hits: 1,
+      misses: 1,
+      returns: 1,
+    });
   });
 
   test('acquire never blocks on capacity: in-use items may exceed it', () => {
@@ -57,7 +81,15 @@ describe('ResizablePool', () => {
     for (const item of items) pool.release(item);
     assert.equal(pool.resize(1), 4);
     assert.deepEqual(destroyed, [0, 1, 2]);
-    assert.deepEqual(pool.stats(), { name: 'items', capacity: 1, inUse: 0, idle: 1, hits: 0, misses: 4 });
+    assert.deepEqual(pool.stats(), {
+      name: 'items',
+      capacity: 1,
+      inUse: 0,
+      idle: 1,
+      hits: 0,
+      misses: 4,
+      returns: 4,
+    });
     assert.equal(pool.acquire().id, 3);
   });
 
@@ -69,13 +101,29 @@ describe('ResizablePool', () => {
     pool.resize(2);
     // The idle item goes at once: 3 in use already exceed the new capacity.
     assert.deepEqual(destroyed, [idle.id]);
-    assert.deepEqual(pool.stats(), { name: 'items', capacity: 2, inUse: 3, idle: 0, hits: 0, misses: 4 });
+    assert.deepEqual(pool.stats(), {
+      name: 'items',
+      capacity: 2,
+      inUse: 3,
+      idle: 0,
+      hits: 0,
+      misses: 4,
+      returns: 1,
+    });
     pool.release(items[0] as Item);
     assert.deepEqual(destroyed, [idle.id, 0]);
     pool.release(items[1] as Item);
     pool.release(items[2] as Item);
     assert.deepEqual(destroyed, [idle.id, 0]);
-    assert.deepEqual(pool.stats(), { name: 'items', capacity: 2, inUse: 0, idle: 2, hits: 0, misses: 4 });
+    assert.deepEqual(pool.stats(), {
+      name: 'items',
+      capacity: 2,
+      inUse: 0,
+      idle: 2,
+      hits: 0,
+      misses: 4,
+      returns: 4,
+    });
   });
 
   test('growth is lazy: nothing is created until acquired', () => {
@@ -83,7 +131,15 @@ describe('ResizablePool', () => {
     const pool = new ResizablePool({ name: 'lazy', capacity: 1, create: () => ++created });
     assert.equal(pool.resize(1000), 1);
     assert.equal(created, 0);
-    assert.deepEqual(pool.stats(), { name: 'lazy', capacity: 1000, inUse: 0, idle: 0, hits: 0, misses: 0 });
+    assert.deepEqual(pool.stats(), {
+      name: 'lazy',
+      capacity: 1000,
+      inUse: 0,
+      idle: 0,
+      hits: 0,
+      misses: 0,
+      returns: 0,
+    });
     const items = [pool.acquire(), pool.acquire()];
     assert.equal(created, 2);
     for (const item of items) pool.release(item);
@@ -93,7 +149,15 @@ describe('ResizablePool', () => {
   test('capacity 0 keeps nothing: every acquire is a miss', () => {
     const { pool, destroyed } = makePool(0);
     for (let i = 0; i < 3; i++) pool.release(pool.acquire());
-    assert.deepEqual(pool.stats(), { name: 'items', capacity: 0, inUse: 0, idle: 0, hits: 0, misses: 3 });
+    assert.deepEqual(pool.stats(), {
+      name: 'items',
+      capacity: 0,
+      inUse: 0,
+      idle: 0,
+      hits: 0,
+      misses: 3,
+      returns: 3,
+    });
     assert.deepEqual(destroyed, [0, 1, 2]);
   });
 
@@ -135,7 +199,15 @@ describe('ResizablePool', () => {
   test('releasing more than was acquired throws and changes nothing', () => {
     const { pool } = makePool(2);
     assert.throws(() => pool.release({ id: 99 }), /release without a matching acquire/);
-    assert.deepEqual(pool.stats(), { name: 'items', capacity: 2, inUse: 0, idle: 0, hits: 0, misses: 0 });
+    assert.deepEqual(pool.stats(), {
+      name: 'items',
+      capacity: 2,
+      inUse: 0,
+      idle: 0,
+      hits: 0,
+      misses: 0,
+      returns: 0,
+    });
   });
 
   test('a failing destroy still leaves the pool consistent and destroys the other items', () => {
@@ -154,7 +226,15 @@ describe('ResizablePool', () => {
     for (const item of items) pool.release(item);
     assert.throws(() => pool.resize(0), /boom/);
     assert.deepEqual(destroyed, [0, 1, 2]);
-    assert.deepEqual(pool.stats(), { name: 'fragile', capacity: 0, inUse: 0, idle: 0, hits: 0, misses: 3 });
+    assert.deepEqual(pool.stats(), {
+      name: 'fragile',
+      capacity: 0,
+      inUse: 0,
+      idle: 0,
+      hits: 0,
+      misses: 3,
+      returns: 3,
+    });
   });
 
   test('with sizeOf, bytes counts the items created and not destroyed, idle and in use', () => {

@@ -90,6 +90,26 @@ describe('core protocol schemas', () => {
     });
   });
 
+  test('pools[].returns is a count like hits and misses: kept, null as absent, else refused where', () => {
+    const doc = (returns: unknown): unknown => ({
+      service: 's',
+      pools: [{ name: 'a', capacity: 1, inUse: 1, hits: 3, misses: 2, returns }],
+    });
+    assert.deepEqual(parseAgentStats(doc(4)), {
+      ok: true,
+      stats: { service: 's', pools: [{ name: 'a', capacity: 1, inUse: 1, hits: 3, misses: 2, returns: 4 }] },
+    });
+    assert.deepEqual(parseAgentStats(doc(null)), {
+      ok: true,
+      stats: { service: 's', pools: [{ name: 'a', capacity: 1, inUse: 1, hits: 3, misses: 2 }] },
+    });
+    for (const bad of [-1, 1.5, '4']) {
+      const parsed = parseAgentStats(doc(bad));
+      assert.equal(parsed.ok, false, String(bad));
+      assert.match(parsed.ok ? '' : parsed.reason, /^pools\[0\]\.returns /, String(bad));
+    }
+  });
+
   test('no coercion: a number written as a string is refused', () => {
     assert.equal(validateResizeBody({ capacity: '5' }).ok, false);
     assert.equal(parseResizeAnswer({ capacity: '5' }).ok, false);

@@ -7,6 +7,7 @@ import { describeFile } from '../../examples/nas-service/file-meta.js';
 import { createFsIo } from '../../examples/nas-service/io.js';
 import type { FsIo } from '../../examples/nas-service/io.js';
 import { LruPool } from '../../examples/nas-service/lru-pool.js';
+import type { LruEntry } from '../../examples/nas-service/lru-pool.js';
 import { MetadataCache } from '../../examples/nas-service/metadata-cache.js';
 import { Resolver } from '../../examples/nas-service/resolver.js';
 import { waitFor } from '../helpers/wait.js';
@@ -21,47 +22,66 @@ describe('LruPool', () => {
     });
     return { pool, destroyed };
   };
+  /** A miss on `key`, settled by admitting `value`: the caller holds the new entry. */
+  const missAndAdmit = (
+    pool: LruPool<string, number>,
+    key: string,
+    value: number,
+  ): LruEntry<string, number> => {
+    assert.equal(pool.acquire(key), undefined, `a miss on ${key}`);
+    return pool.admit(key, value);
+  };
 
   test('hits, misses and least-recently-used eviction of idle items', () => {
     const { pool, destroyed } = make(2);
-    assert.equal(pool.acquire('a'), undefined);
-    pool.release(pool.admit('a', 1));
-    pool.release(pool.admit('b', 2));
+    pool.release(missAndAdmit(pool, 'a', 1));
+    pool.release(missAndAdmit(pool, 'b', 2));
     const a = pool.acquire('a'); // a becomes the most recently used
     assert.equal(a?.value, 1);
     if (a !== undefined) pool.release(a);
-    pool.release(pool.admit('c', 3)); // evicts b, the least recently used
+    pool.release(missAndAdmit(pool, 'c', 3)); // evicts b, the least recently used
     assert.deepEqual(destroyed, ['b']);
     assert.deepEqual(pool.keys(), ['a', 'c']);
-    assert.deepEqual(pool.stats(), { name: 'p', capacity: 2, inUse: 0, idle: 2, hits: 1, misses: 1 });
+    assert.deepEqual(pool.stats(), {
+      ...{ name: 'p', capacity: 2, inUse: 0, idle: 2 },
+      ...{ hits: 1, misses: 3, returns: 4 },
+    });
   });
 
   test('a shrink destroys idle items at once and in-use ones on release', () => {
     const { pool, destroyed } = make(4);
-    const held = pool.admit('a', 1);
-    for (const key of ['b', 'c', 'd']) pool.release(pool.admit(key, 0));
+    const held = missAndAdmit(pool, 'a', 1);
+    for (const key of ['b', 'c', 'd']) pool.release(missAndAdmit(pool, key, 0));
     assert.equal(pool.resize(1), 4);
     assert.deepEqual(destroyed, ['b', 'c', 'd']);
-    assert.deepEqual(pool.stats(), { name: 'p', capacity: 1, inUse: 1, idle: 0, hits: 0, misses: 0 });
+    assert.deepEqual(pool.stats(), {
+      ...{ name: 'p', capacity: 1, inUse: 1, idle: 0 },
+      ...{ hits: 0, misses: 4, returns: 3 },
+    });
     pool.resize(0);
     assert.deepEqual(destroyed, ['b', 'c', 'd']); // still held
     pool.release(held);
     assert.deepEqual(destroyed, ['b', 'c', 'd', 'a']);
     assert.equal(pool.size, 0);
+    assert.deepEqual([pool.stats().inUse, pool.stats().returns], [0, 4]);
   });
 
-  test('items are shared by reference count; capacity 0 keeps nothing', () => {
+  test('items are shared by reference count, each hold counted; capacity 0 keeps nothing', () => {
     const { pool, destroyed } = make(1);
-    const first = pool.admit('a', 1);
+    const first = missAndAdmit(pool, 'a', 1);
     const second = pool.acquire('a');
     assert.equal(second, first);
-    assert.equal(pool.stats().inUse, 1);
+    pool.share(first);
+    assert.deepEqual([pool.stats().inUse, pool.stats().hits], [3, 2], 'three holds of one item');
+    pool.release(first);
     pool.release(first);
     assert.deepEqual(destroyed, []);
     if (second !== undefined) pool.release(second);
     assert.throws(() => pool.release(first), /release without a matching acquire/);
+    assert.throws(() => pool.share(first), /share of an entry nobody holds/);
+    assert.deepEqual([pool.stats().inUse, pool.stats().returns], [0, 3]);
     const zero = make(0);
-    const entry = zero.pool.admit('x', 1);
+    const entry = missAndAdmit(zero.pool, 'x', 1);
     assert.equal(entry.cached, false);
     zero.pool.release(entry);
     assert.deepEqual(zero.destroyed, ['x']);
@@ -69,8 +89,8 @@ describe('LruPool', () => {
 
   test('a full pool of in-use items hands out an uncached item; delete and invalid entries', () => {
     const { pool, destroyed } = make(1);
-    const held = pool.admit('a', 1);
-    const extra = pool.admit('b', 2);
+    const held = missAndAdmit(pool, 'a', 1);
+    const extra = missAndAdmit(pool, 'b', 2);
     assert.equal(extra.cached, false);
     assert.equal(pool.stats().inUse, 2);
     pool.release(extra);
@@ -79,14 +99,51 @@ describe('LruPool', () => {
     assert.deepEqual(destroyed, ['b']); // held: destroyed on release
     pool.release(held);
     assert.deepEqual(destroyed, ['b', 'a']);
-    pool.release(pool.admit('c', 3));
+    pool.release(missAndAdmit(pool, 'c', 3));
     assert.equal(
       pool.acquire('c', (v) => v !== 3),
       undefined,
     );
     assert.deepEqual(destroyed, ['b', 'a', 'c']);
+    pool.releaseMiss();
     assert.throws(() => pool.resize(-1), RangeError);
     assert.throws(() => pool.resize(1.5), RangeError);
+  });
+
+  test('a miss is open until admit or releaseMiss settles it; neither settles twice', () => {
+    const { pool } = make(2);
+    assert.equal(pool.acquire('a'), undefined);
+    assert.equal(pool.acquire('b'), undefined);
+    assert.deepEqual([pool.stats().inUse, pool.stats().misses, pool.stats().returns], [2, 2, 0]);
+    pool.releaseMiss(); // b: nothing taken after all
+    const a = pool.admit('a', 1); // a: the miss becomes a hold
+    assert.deepEqual([pool.stats().inUse, pool.stats().returns], [1, 1]);
+    assert.throws(() => pool.admit('c', 3), /admit without an open miss/);
+    assert.throws(() => pool.releaseMiss(), /releaseMiss without an open miss/);
+    pool.release(a);
+    const stats = pool.stats();
+    assert.deepEqual([stats.hits + stats.misses - (stats.returns ?? 0), stats.inUse], [0, 0]);
+  });
+
+  test('lookup and countMiss take and give back at once; put keeps without counting', () => {
+    const { pool, destroyed } = make(1);
+    assert.equal(pool.lookup('a'), undefined);
+    assert.equal(pool.put('a', 1), true);
+    assert.equal(pool.lookup('a'), 1);
+    pool.countMiss();
+    assert.equal(pool.put('b', 2), true); // evicts a
+    assert.deepEqual(destroyed, ['a']);
+    const held = pool.acquire('b');
+    assert.equal(pool.put('c', 3), false, 'no room: every kept item is held');
+    assert.deepEqual(destroyed, ['a', 'c']);
+    if (held !== undefined) pool.release(held);
+    assert.deepEqual(pool.stats(), {
+      ...{ name: 'p', capacity: 1, inUse: 0, idle: 1 },
+      ...{ hits: 2, misses: 2, returns: 4 },
+    });
+    pool.resize(0);
+    assert.equal(pool.put('d', 4), false);
+    assert.deepEqual(destroyed, ['a', 'c', 'b', 'd']);
   });
 });
 
@@ -146,6 +203,7 @@ describe('MetadataCache', () => {
       idle: 0,
       hits: 2,
       misses: 2,
+      returns: 4,
       bytes: 0,
     });
   });

@@ -91,6 +91,7 @@ describe('HandleCache', () => {
       idle: 0,
       hits: 1,
       misses: 4,
+      returns: 5,
       bytes: 0,
     });
   });
@@ -149,6 +150,43 @@ describe('HandleCache', () => {
     assert.deepEqual(io.closed, [100, 101]);
     io.failOpen.push('EACCES');
     await assert.rejects(openLease(cache, '/g'), { code: 'EACCES' });
+  });
+
+  test('the books balance on every path: hits + misses - returns is the leases out, 0 once all are back', async () => {
+    const io = new FakeIo();
+    let verdict: FsError | null = null;
+    const confinement: DescriptorCheck = { check: (_fd, _meta, done) => queueMicrotask(() => done(verdict)) };
+    const cache = new HandleCache({ capacity: 2, io, confinement });
+    const out = (): number => {
+      const { hits, misses, returns = NaN } = cache.stats();
+      return hits + misses - returns;
+    };
+    const settle = (path: string, ino = 1): Promise<HandleLease | FsError> =>
+      openLease(cache, path, ino).catch((error: FsError) => error);
+    // Three callers at once: one opens (a miss), two join (hits); three leases out.
+    const joined = await Promise.all([settle('/f'), settle('/f'), settle('/f')]);
+    assert.deepEqual([cache.stats().misses, cache.stats().hits, cache.stats().inUse, out()], [1, 2, 3, 3]);
+    for (const lease of joined) cache.release(lease as HandleLease);
+    assert.deepEqual([cache.stats().inUse, out()], [0, 0]);
+    // A failed open with two joiners: three misses, each given back at once.
+    io.failOpen.push('ENOENT');
+    const failed = await Promise.all([settle('/g'), settle('/g'), settle('/g')]);
+    assert.ok(failed.every((r) => 'code' in r && r.code === 'ENOENT'));
+    assert.deepEqual([cache.stats().misses, cache.stats().inUse, out()], [4, 0, 0]);
+    // A refused check, on a new descriptor and on a kept one; a replaced file; capacity 0.
+    verdict = Object.assign(new Error('outside'), { code: 'NAS_OUTSIDE_ROOT' });
+    assert.ok('code' in (await settle('/h')));
+    assert.ok('code' in (await settle('/f', 1)));
+    verdict = null;
+    cache.release((await settle('/f', 2)) as HandleLease);
+    cache.resize(0);
+    const zero = await Promise.all([settle('/z'), settle('/z')]);
+    assert.equal(out(), 2);
+    for (const lease of zero) cache.release(lease as HandleLease);
+    io.failOpen.push('EACCES');
+    assert.ok('code' in (await settle('/z')));
+    await cache.whenClosed();
+    assert.deepEqual([cache.stats().inUse, out()], [0, 0]);
   });
 
   test('concurrent opens of one file share one descriptor, except at capacity 0', async () => {
