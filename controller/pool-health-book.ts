@@ -50,8 +50,16 @@ function wentDown(before: UsageSample, now: UsageSample): boolean {
   );
 }
 
+/** What a decision carries of a pool's health (no gauges, no hold-off bookkeeping). */
+function decisionHealth(health: PoolHealth): DecisionHealth {
+  const { hitRatio, returnRatio, leakSuspected, leak } = health;
+  return { hitRatio, returnRatio, leakSuspected, ...(leak === undefined ? {} : { leak }) };
+}
+
 export class PoolHealthBook {
   private readonly pools = new Map<string, PoolHistory>();
+  /** What `decide()` reads of each pool, kept up to date at each record (not built per tick). */
+  private readonly views = nameRecord<DecisionHealth>();
 
   /** A service's observation at a tick: each configured pool's counters joined to its history. */
   record(config: Config, service: ServiceSpec, obs: ServiceObservation): void {
@@ -87,6 +95,7 @@ export class PoolHealthBook {
       history.samples.push(sample);
       while ((history.samples[1]?.at ?? Infinity) <= sample.at - keepMs) history.samples.shift();
       history.health = poolHealth(history.samples, sliceMs, reset ? undefined : history.health);
+      this.views[key] = decisionHealth(history.health);
       const { totals } = history;
       totals.hits += sample.hits - (from?.hits ?? 0);
       totals.misses += sample.misses - (from?.misses ?? 0);
@@ -101,14 +110,9 @@ export class PoolHealthBook {
     return this.pools.get(poolKey(service, pool))?.health;
   }
 
-  /** Every pool's health, keyed by `poolKey`, as `decide()` takes it. */
-  all(): Record<string, DecisionHealth> {
-    const out = nameRecord<DecisionHealth>();
-    for (const [key, { health }] of this.pools) {
-      const { hitRatio, returnRatio, leakSuspected, leak } = health;
-      out[key] = { hitRatio, returnRatio, leakSuspected, ...(leak === undefined ? {} : { leak }) };
-    }
-    return out;
+  /** Every pool's health, keyed by `poolKey`, as `decide()` takes it (a live view: do not keep it). */
+  all(): Readonly<Record<string, DecisionHealth>> {
+    return this.views;
   }
 
   /** Every pool watched, for the metrics. */
@@ -119,6 +123,10 @@ export class PoolHealthBook {
   /** Drops the pools `config` no longer names (their series go with them). */
   forget(config: Config): void {
     const kept = new Set(config.services.flatMap((s) => s.pools.map((p) => poolKey(s.name, p.name))));
-    for (const key of [...this.pools.keys()]) if (!kept.has(key)) this.pools.delete(key);
+    for (const key of [...this.pools.keys()]) {
+      if (kept.has(key)) continue;
+      this.pools.delete(key);
+      delete this.views[key];
+    }
   }
 }

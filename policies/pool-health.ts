@@ -82,6 +82,38 @@ function pct(x: number): string {
   return `${Math.round(x * 1000) / 10}%`;
 }
 
+/** What one pass over the leak window finds, slice by slice (no allocation per sample). */
+interface Slices {
+  /** Lowest `inUse` of each slice (Infinity when one sample has none). */
+  readonly floors: number[];
+  /** `misses` at the end of each slice. */
+  readonly missesAtEnd: number[];
+  /** Samples in each slice. */
+  readonly counts: number[];
+  /** Every sample at or above a capacity above 0. */
+  atCapacity: boolean;
+}
+
+function sliceWindow(samples: readonly UsageSample[], start: number, sliceMs: number): Slices {
+  const out: Slices = {
+    floors: new Array<number>(LEAK_SLICES).fill(Infinity),
+    missesAtEnd: new Array<number>(LEAK_SLICES).fill(0),
+    counts: new Array<number>(LEAK_SLICES).fill(0),
+    atCapacity: true,
+  };
+  for (let k = samples.length - 1; k >= 0; k--) {
+    const s = samples[k] as UsageSample;
+    if (s.at <= start) break;
+    const i = Math.min(LEAK_SLICES - 1, Math.floor((s.at - start - 1) / sliceMs));
+    const inUse = s.inUse ?? Infinity;
+    if (inUse < (out.floors[i] as number)) out.floors[i] = inUse;
+    if (out.counts[i] === 0) out.missesAtEnd[i] = s.misses; // the walk goes backwards: the slice's last
+    out.counts[i] = (out.counts[i] as number) + 1;
+    if (!(s.capacity > 0 && s.inUse !== undefined && s.inUse >= s.capacity)) out.atCapacity = false;
+  }
+  return out;
+}
+
 /**
  * The evidence of a leak in `samples` (time order, one counter epoch) for slices of `sliceMs`
  * ending at the last sample, in words; undefined when the rule does not hold.
@@ -91,49 +123,44 @@ export function leakEvidence(samples: readonly UsageSample[], sliceMs: number): 
   if (last === undefined || samples.length < 2) return undefined;
   const start = last.at - LEAK_SLICES * sliceMs;
   if ((samples[0] as UsageSample).at > start) return undefined; // not watched for long enough yet
-  const slices: UsageSample[][] = Array.from({ length: LEAK_SLICES }, () => []);
-  for (const s of samples) {
-    if (s.at <= start) continue;
-    const i = Math.min(LEAK_SLICES - 1, Math.floor((s.at - start - 1) / sliceMs));
-    slices[i]?.push(s);
-  }
-  if (slices.some((slice) => slice.length === 0)) return undefined;
   const before = baseline(samples, last, LEAK_SLICES * sliceMs);
   const out = taken(last) - taken(before);
-  return climbing(slices, before, last, out) ?? pinned(slices, before, last);
+  const kept = notGivenBack(before, last, out);
+  const mayClimb = kept !== undefined && kept >= LEAK_MIN_OBJECTS && kept >= LEAK_MIN_SHARE * out;
+  const mayPin = last.inUse !== undefined && last.inUse >= last.capacity && last.hits === before.hits;
+  if (!mayClimb && !mayPin) return undefined; // the usual case, decided without slicing
+  const slices = sliceWindow(samples, start, sliceMs);
+  if (slices.counts.some((n) => n === 0)) return undefined;
+  return (mayClimb ? climbing(slices, before, last, out, kept) : undefined) ?? pinned(slices, before, last);
+}
+
+/** Objects taken since `before` and not given back: by `returns`, else by the climb of `inUse`. */
+function notGivenBack(before: UsageSample, last: UsageSample, out: number): number | undefined {
+  if (before.inUse === undefined || last.inUse === undefined) return undefined;
+  return before.returns !== undefined && last.returns !== undefined
+    ? out - (last.returns - before.returns)
+    : last.inUse - before.inUse;
 }
 
 function climbing(
-  slices: readonly UsageSample[][],
+  slices: Slices,
   before: UsageSample,
   last: UsageSample,
   out: number,
+  kept: number,
 ): string | undefined {
-  if (before.inUse === undefined || last.inUse === undefined) return undefined;
-  const floors = slices.map((slice) => Math.min(...slice.map((s) => s.inUse ?? Infinity)));
-  const [first] = floors as [number];
+  const { floors } = slices;
+  const first = floors[0] as number;
   const rising = floors.every((f, i) => i === 0 || f > (floors[i - 1] as number));
   if (!rising || (floors.at(-1) as number) - first < LEAK_MIN_OBJECTS) return undefined;
-  const kept =
-    before.returns !== undefined && last.returns !== undefined
-      ? out - (last.returns - before.returns)
-      : last.inUse - before.inUse;
-  if (kept < LEAK_MIN_OBJECTS || kept < LEAK_MIN_SHARE * out) return undefined;
   const seconds = Math.round((last.at - before.at) / 1000);
   return `in use climbed ${floors.join(' -> ')} and ${kept} of ${out} objects taken in ${seconds} s were not given back (${pct(kept / out)})`;
 }
 
-function pinned(
-  slices: readonly UsageSample[][],
-  before: UsageSample,
-  last: UsageSample,
-): string | undefined {
-  const all = slices.flat();
-  if (!all.every((s) => s.capacity > 0 && s.inUse !== undefined && s.inUse >= s.capacity)) return undefined;
-  if (last.hits !== before.hits) return undefined;
+function pinned(slices: Slices, before: UsageSample, last: UsageSample): string | undefined {
+  if (!slices.atCapacity || last.hits !== before.hits) return undefined;
   let previous = before.misses;
-  for (const slice of slices) {
-    const end = (slice.at(-1) as UsageSample).misses;
+  for (const end of slices.missesAtEnd) {
     if (end <= previous) return undefined;
     previous = end;
   }

@@ -129,6 +129,44 @@ describe('the Grafana dashboard (dashboards/poolpilot.json)', () => {
     );
     find('the refault rate', (_, e) => e.includes('poolpilot_refault_pages_per_second'));
   });
+
+  it('has a "Pool health" row: hit and return ratio, objects in use, bytes and leak state per pool', () => {
+    const start = d.panels.findIndex((p) => p.type === 'row' && p.title === 'Pool health');
+    assert.ok(start >= 0, 'a row "Pool health"');
+    const next = d.panels.findIndex((p, i) => i > start && p.type === 'row');
+    const row = d.panels.slice(start + 1, next < 0 ? undefined : next);
+    const sel = 'job=~"$job", instance=~"$instance", service=~"$service", pool=~"$pool"';
+    const panel = (what: string, metric: string, type: string, unit?: string): Panel => {
+      const p = row.find((x) => exprsOf(x).some((e) => e.includes(`${metric}{${sel}}`)));
+      assert.ok(p, `a panel in the row with ${what} (${metric}, filtered by every variable)`);
+      assert.equal(p.type, type, `${p.title}: type`);
+      if (unit !== undefined) assert.equal(p.fieldConfig?.defaults?.unit, unit, `${p.title}: unit`);
+      const legend = p.targets?.find((t) => t.expr?.includes(metric))?.legendFormat ?? '';
+      assert.match(legend, /^\{\{service\}\}\/\{\{pool\}\}/, `${p.title}: one series per service/pool`);
+      assert.ok(p.description?.includes(metric), `${p.title}: the description names ${metric}`);
+      return p;
+    };
+    panel('the hit ratio', 'poolpilot:pool_hits:ratio_rate5m', 'timeseries', 'percentunit');
+    panel('the return ratio', 'poolpilot:pool_returns:ratio_rate5m', 'timeseries');
+    const inUse = panel('objects in use', 'poolpilot_pool_in_use', 'timeseries', 'none');
+    assert.ok(
+      exprsOf(inUse).some((e) => e.includes('poolpilot_pool_capacity')),
+      'in use is drawn against capacity',
+    );
+    panel('bytes', 'poolpilot_pool_bytes', 'timeseries', 'bytes');
+    const leak = panel('the leak state', 'poolpilot_pool_leak_suspected', 'state-timeline');
+    const steps = (leak.fieldConfig?.defaults?.thresholds?.steps ?? []).map((s) => s.value);
+    assert.deepEqual(steps, [null, 1], 'suspected (1) is coloured apart from healthy (0)');
+  });
+
+  it('queries only recording rules that the rules file defines', () => {
+    const records = new Set(loadRules().flatMap((g) => g.rules.flatMap((r) => (r.record ? [r.record] : []))));
+    for (const q of dashboardQueries(d)) {
+      for (const n of promqlMetricNames(q.expr)) {
+        if (n.includes(':')) assert.ok(records.has(n), `${q.where}: ${n} is not a recording rule`);
+      }
+    }
+  });
 });
 
 describe('the rules file (dashboards/poolpilot-rules.yaml)', () => {
@@ -136,7 +174,13 @@ describe('the rules file (dashboards/poolpilot-rules.yaml)', () => {
     const groups = loadRules();
     const rules = groups.flatMap((g) => g.rules);
     const records = rules.flatMap((r) => (r.record ? [r.record] : []));
-    assert.ok(records.includes('poolpilot:decisions:rate5m'));
+    for (const r of [
+      'poolpilot:decisions:rate5m',
+      'poolpilot:pool_hits:ratio_rate5m',
+      'poolpilot:pool_returns:ratio_rate5m',
+    ]) {
+      assert.ok(records.includes(r), `recording rule ${r}`);
+    }
     for (const r of records) assert.match(r, /^poolpilot:[a-z0-9_]+:[a-z0-9_]+$/, r);
     const alerts = new Map(rules.flatMap((r) => (r.alert ? [[r.alert, r] as const] : [])));
     for (const name of [
@@ -147,6 +191,7 @@ describe('the rules file (dashboards/poolpilot-rules.yaml)', () => {
       'PoolpilotSignalStale',
       'PoolpilotServiceDown',
       'PoolpilotBreakerOpen',
+      'PoolpilotPoolLeakSuspected',
     ]) {
       const a = alerts.get(name);
       assert.ok(a, `alert ${name}`);
@@ -159,6 +204,14 @@ describe('the rules file (dashboards/poolpilot-rules.yaml)', () => {
     assert.equal(alerts.get('PoolpilotSignalStale')?.for, '5m');
     assert.equal(alerts.get('PoolpilotServiceDown')?.for, '5m');
     assert.equal(alerts.get('PoolpilotBreakerOpen')?.for, '1m');
+    const leak = alerts.get('PoolpilotPoolLeakSuspected');
+    assert.equal(leak?.for, '5m');
+    assert.match(
+      leak?.annotations?.summary ?? '',
+      /\$labels\.service.*\$labels\.pool/,
+      'names service and pool',
+    );
+    assert.match(leak?.annotations?.description ?? '', /never grows/, 'says that poolpilot does not grow it');
   });
 });
 
@@ -187,10 +240,15 @@ describe('the metrics the dashboard and the rules query are on a running control
     assert.deepEqual(unsampled, [], 'metrics declared on /metrics but without a sample');
   }
 
-  it('every metric a dashboard query, variable or annotation selects', async () => {
+  it('every metric a dashboard query, variable or annotation selects (recording rules aside)', async () => {
+    const recorded = new Set(
+      loadRules().flatMap((g) => g.rules.flatMap((r) => (r.record ? [r.record] : []))),
+    );
     const names = new Map<string, string[]>();
     for (const q of dashboardQueries(loadDashboard())) {
-      for (const n of promqlMetricNames(q.expr)) names.set(n, [...(names.get(n) ?? []), q.where]);
+      for (const n of promqlMetricNames(q.expr)) {
+        if (!recorded.has(n)) names.set(n, [...(names.get(n) ?? []), q.where]);
+      }
     }
     assert.ok(names.size >= 20, `found ${names.size} metric names in the dashboard`);
     await checkOnMetrics(names);

@@ -20,6 +20,8 @@ import type { TestNas } from '../helpers/test-nas.js';
 import { cliPath, fixtures, repoRoot } from '../helpers/paths.js';
 import { FakeProcRoot } from '../helpers/proc-root.js';
 import { waitForAsync } from '../helpers/wait.js';
+import { startTraffic } from './nas-traffic.js';
+import type { Traffic } from './nas-traffic.js';
 
 export const dashboardPath = join(repoRoot, 'dashboards', 'poolpilot.json');
 export const rulesPath = join(repoRoot, 'dashboards', 'poolpilot-rules.yaml');
@@ -85,15 +87,18 @@ function monitoringYaml(services: ReadonlyArray<{ name: string; url: string }>):
 
 /**
  * Starts two NAS services and `poolpilot run` steering them, with a shadow policy; resolves once
- * it prints its URL.
+ * it prints its URL. With `traffic`, the services' files are read a few times a second until
+ * `stop()`, so that their pools' hit, miss and return counters keep moving.
  */
-export async function startLiveController(): Promise<LiveController> {
+export async function startLiveController(options: { traffic?: boolean } = {}): Promise<LiveController> {
   const proc = new FakeProcRoot(0.75);
   copyFileSync(fixtures('proc', 'real', 'vmstat'), join(proc.dir, 'vmstat'));
   const dir = mkdtempSync(join(tmpdir(), 'poolpilot-monitoring-'));
   const services: TestNas[] = [];
   let child: ChildProcessWithoutNullStreams | undefined;
+  let traffic: Traffic | undefined;
   const cleanup = async (): Promise<void> => {
+    await traffic?.stop();
     if (child && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child?.once('exit', resolve));
       child.kill('SIGTERM');
@@ -104,7 +109,10 @@ export async function startLiveController(): Promise<LiveController> {
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    for (const name of DEMO_SERVICES) services.push(await startTestNas({ service: name }));
+    // The content pool (not steered here) off, so that every read takes a buffer and a handle
+    // and the steered pools count the traffic.
+    for (const name of DEMO_SERVICES)
+      services.push(await startTestNas({ service: name, capacities: { content: 0 } }));
     const config = join(dir, 'policy.yaml');
     const yaml = monitoringYaml(
       DEMO_SERVICES.map((name, i) => ({ name, url: (services[i] as TestNas).url })),
@@ -133,6 +141,7 @@ export async function startLiveController(): Promise<LiveController> {
       });
       started.once('exit', (code) => reject(new Error(`poolpilot run exited ${code}: ${stderr.join('')}`)));
     });
+    if (options.traffic === true) traffic = startTraffic(services.map((s) => s.url));
     const metrics = async (): Promise<string> => (await fetch(`${base}/metrics`)).text();
     return {
       base,
@@ -291,6 +300,7 @@ export interface Panel {
   }>;
   readonly fieldConfig?: {
     readonly defaults?: {
+      readonly unit?: string;
       readonly thresholds?: { readonly steps?: ReadonlyArray<{ value: number | null }> };
     };
   };

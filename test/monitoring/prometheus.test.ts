@@ -28,6 +28,7 @@ import {
   withGrafanaVariables,
 } from './live-controller.js';
 import type { LiveController } from './live-controller.js';
+import { alertsQuery, firing, poolHealthRuleTests } from './promtool-rule-tests.js';
 
 const skipPromtool = skipWithout('promtool', 'prometheus');
 const skipPrometheus = skipWithout('prometheus', 'prometheus');
@@ -122,21 +123,6 @@ describe('promtool', () => {
   );
 });
 
-/** Labels of one alert in `ALERTS`, firing. */
-function firing(
-  alertname: string,
-  severity: string,
-  labels: Record<string, string>,
-): { labels: string; value: 1 } {
-  const all = { alertname, alertstate: 'firing', severity, ...labels };
-  const text = Object.entries(all)
-    .map(([k, v]) => `${k}="${v}"`)
-    .join(',');
-  return { labels: `ALERTS{${text}}`, value: 1 };
-}
-
-const alertsQuery = (name: string): string => `ALERTS{alertname="${name}",alertstate="firing"}`;
-
 /**
  * `poolpilot_breaker_state` input series of instance `a`, one state set per service, from one
  * state a minute per service: 0 closed, 1 open, 2 half-open (space-separated).
@@ -160,6 +146,10 @@ function breakerStates(
 /** `promtool test rules` input: one test group per alert, with healthy series beside the sick ones. */
 function ruleUnitTests(): unknown {
   const j = 'job="poolpilot"';
+  const leakAlert = loadRules()
+    .flatMap((g) => g.rules)
+    .find((r) => r.alert === 'PoolpilotPoolLeakSuspected');
+  assert.ok(leakAlert, 'the rules file has PoolpilotPoolLeakSuspected');
   return {
     rule_files: [rulesPath],
     evaluation_interval: '1m',
@@ -454,6 +444,7 @@ function ruleUnitTests(): unknown {
           },
         ],
       },
+      ...poolHealthRuleTests(leakAlert),
     ],
   };
 }
@@ -468,6 +459,10 @@ interface ApiAnswer<T> {
 interface VectorSample {
   metric: Record<string, string>;
   value: [number, string];
+}
+interface MatrixSeries {
+  metric: Record<string, string>;
+  values: Array<[number, string]>;
 }
 interface RulesData {
   groups: Array<{
@@ -501,7 +496,8 @@ describe('a real Prometheus scraping a running controller', { skip: skipPromethe
 
   before(async () => {
     const bin = requireProgram('prometheus', 'prometheus');
-    live = await startLiveController();
+    // Reads keep the pools' counters moving, so the pool-health ratios have series.
+    live = await startLiveController({ traffic: true });
     dir = mkdtempSync(join(tmpdir(), 'poolpilot-prometheus-'));
     const config = {
       global: { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' },
@@ -622,6 +618,53 @@ describe('a real Prometheus scraping a running controller', { skip: skipPromethe
       alerts.filter((a) => a.state === 'firing').map((a) => a.labels.alertname),
       [],
     );
+  });
+
+  it('records the pool-health ratios from the scraped counters, one series per pool', async () => {
+    const by = 'sum by (job, instance, service, pool)';
+    const takes = `${by} (rate(poolpilot_pool_hits_total[5m]) + rate(poolpilot_pool_misses_total[5m]))`;
+    // Each ratio as the rule computes it, from the raw counters.
+    const raw = {
+      'poolpilot:pool_hits:ratio_rate5m': `${by} (rate(poolpilot_pool_hits_total[5m])) / ${takes}`,
+      'poolpilot:pool_returns:ratio_rate5m': `${by} (rate(poolpilot_pool_returns_total[5m])) / ${takes}`,
+    };
+    const at = (m: Record<string, string>): string => `${m.service}/${m.pool}`;
+    for (const [record, ratio] of Object.entries(raw)) {
+      // The recorded samples of the last 10 s, with the times the rule was evaluated at.
+      let series: MatrixSeries[] = [];
+      await waitForAsync(
+        async () => {
+          series = (
+            await get<{ result: MatrixSeries[] }>(
+              `/api/v1/query?query=${encodeURIComponent(`${record}[10s]`)}`,
+            )
+          ).data.result;
+          return series.length >= EXPECTED_POOLS.length;
+        },
+        150,
+        200,
+      );
+      assert.deepEqual(
+        series.map((s) => at(s.metric)).sort(),
+        EXPECTED_POOLS,
+        `${record}: one series per pool`,
+      );
+      for (const s of series) {
+        const [time, text] = s.values[s.values.length - 1] ?? [0, 'NaN'];
+        const value = Number(text);
+        assert.ok(Number.isFinite(value) && value >= 0, `${record} ${at(s.metric)}: ${text}`);
+        if (record.includes('hits')) assert.ok(value <= 1, `${record} ${at(s.metric)}: ${value}`);
+        // The same ratio queried at that time (a scrape stored just after the evaluation may
+        // move it a little).
+        const direct = await get<{ result: VectorSample[] }>(
+          `/api/v1/query?time=${time}&query=${encodeURIComponent(ratio)}`,
+        );
+        const same = direct.data.result.find((d) => at(d.metric) === at(s.metric));
+        assert.ok(same, `${record} ${at(s.metric)}: the raw ratio at ${time}`);
+        const expected = Number(same.value[1]);
+        assert.ok(Math.abs(value - expected) < 0.02, `${record} ${at(s.metric)}: ${value}, raw ${expected}`);
+      }
+    }
   });
 
   it('answers every dashboard query, with data', async () => {

@@ -126,15 +126,21 @@ describe('the controller under hostile services, clients and state files', () =>
     );
 
     // Pressure: the healthy NAS is shrunk as the policy says, hostile neighbours or not.
-    proc.setUsed(0.8);
     const nasBuffers = async (): Promise<number | undefined> => {
       const res = await fetch(`${nas.url}/poolpilot/v1/stats`);
       const stats = (await res.json()) as { pools: { name: string; capacity: number }[] };
       return stats.pools.find((p) => p.name === 'buffers')?.capacity;
     };
+    // 1024 at base; a little more if a busy machine raised the NAS's load and grew it first.
+    const before = (await nasBuffers()) ?? 1024;
+    proc.setUsed(0.8);
     assert.ok(
-      await waitForAsync(async () => (await nasBuffers()) === 819, 100, 100),
-      'the healthy NAS was not shrunk',
+      await waitForAsync(
+        async () => ((await nasBuffers()) ?? Infinity) <= Math.round(before * 0.8),
+        100,
+        100,
+      ),
+      `the healthy NAS was not shrunk from ${before}`,
     );
 
     // A good token is served whatever the wrong ones did.
