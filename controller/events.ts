@@ -4,7 +4,8 @@
  * place in a ring of the latest events so that a client that reconnects can be sent what it
  * missed. `GET /api/v1/events` (controller/api/events.ts) carries it as Server-Sent Events.
  */
-import type { SignalStatus, StatusDocument } from './status.js';
+import { healthStatus } from './status.js';
+import type { PoolHealthStatus, SignalStatus, StatusDocument } from './status.js';
 
 /** The kinds of event the controller publishes. */
 export const EVENT_TYPES = ['decision', 'signals', 'config'] as const;
@@ -119,8 +120,8 @@ export class EventHub {
   }
 }
 
-/** One pool in a `signals` event. */
-export interface PoolTargetView {
+/** One pool in a `signals` event, with its health as in the status (README "Pool health"). */
+export interface PoolTargetView extends PoolHealthStatus {
   readonly service: string;
   readonly pool: string;
   /** As the service last reported it (null before it answered once). */
@@ -134,13 +135,6 @@ export interface PoolTargetView {
   readonly schedule?: string;
   /** The shadow policy's target; only while one is in force. */
   readonly shadowTarget?: number;
-  /** Pool health, as in the status (README "Pool health"). */
-  readonly hitRatio: number | null;
-  readonly returnRatio: number | null;
-  readonly inUse: number | null;
-  readonly bytes: number | null;
-  readonly leakSuspected: boolean;
-  readonly leak?: string;
 }
 
 /** The data of a `signals` event: the signals a tick read and every pool's target after it. */
@@ -175,12 +169,7 @@ export function signalsEvent(status: StatusDocument, at: string): SignalsEvent {
         reason: p.reason,
         ...(p.schedule === undefined ? {} : { schedule: p.schedule }),
         ...(p.shadowTarget === undefined ? {} : { shadowTarget: p.shadowTarget }),
-        hitRatio: p.hitRatio,
-        returnRatio: p.returnRatio,
-        inUse: p.inUse,
-        bytes: p.bytes,
-        leakSuspected: p.leakSuspected,
-        ...(p.leak === undefined ? {} : { leak: p.leak }),
+        ...healthStatus(p),
       })),
     ),
     paused: status.paused,

@@ -2,6 +2,7 @@
  * The document of `GET /api/v1/status` (README "HTTP API"), built from a snapshot of the loop.
  */
 import { nameRecord, own } from '../policies/names.js';
+import type { PoolHealth } from '../policies/pool-health.js';
 import { serviceCacheReading } from '../policies/service-cache.js';
 import type { Reading } from '../core/signals.js';
 import type { LoopSnapshot } from './loop-snapshot.js';
@@ -16,7 +17,7 @@ export interface SignalStatus {
   readonly sources?: Readonly<Record<string, number>>;
 }
 
-export interface PoolStatus {
+export interface PoolStatus extends PoolHealthStatus {
   readonly name: string;
   /** As the service last reported it (null before it answered once). */
   readonly capacity: number | null;
@@ -31,19 +32,13 @@ export interface PoolStatus {
   readonly schedule?: string;
   /** What the shadow policy would have it be; only while a shadow policy is in force. */
   readonly shadowTarget?: number;
-  /** Hits over objects taken in the last minute (README "Pool health"); null without traffic. */
-  readonly hitRatio: number | null;
-  /** Returns over objects taken in the last minute; null without traffic or `returns`. */
-  readonly returnRatio: number | null;
-  /** Objects held by callers, as the service last reported; null when it does not say. */
-  readonly inUse: number | null;
-  /** Memory the pool holds, in bytes, as the service last reported; null when it does not say. */
-  readonly bytes: number | null;
-  /** True while poolpilot suspects the pool of leaking: it is then never grown. */
-  readonly leakSuspected: boolean;
-  /** The evidence, while a leak is suspected. */
-  readonly leak?: string;
 }
+
+/**
+ * A pool's health in the status and the `signals` events (README "Pool health"): `hitRatio`,
+ * `returnRatio`, `inUse`, `bytes`, `leakSuspected` and, while suspected, `leak` (the evidence).
+ */
+export type PoolHealthStatus = Omit<PoolHealth, 'leakSeenAt'>;
 
 export interface ServiceStatus {
   readonly name: string;
@@ -78,6 +73,18 @@ export interface StatusDocument {
   readonly services: readonly ServiceStatus[];
   /** Every configured schedule, in file order (README "Schedules"); empty without any. */
   readonly schedules?: readonly ScheduleStatus[];
+}
+
+/** The health fields of a pool: nothing known (nulls, not suspected) before its counters came. */
+export function healthStatus(health: PoolHealthStatus | undefined): PoolHealthStatus {
+  return {
+    hitRatio: health?.hitRatio ?? null,
+    returnRatio: health?.returnRatio ?? null,
+    inUse: health?.inUse ?? null,
+    bytes: health?.bytes ?? null,
+    leakSuspected: health?.leakSuspected ?? false,
+    ...(health?.leak === undefined ? {} : { leak: health.leak }),
+  };
 }
 
 function signalStatus(reading: Reading | undefined, missingReason: string): SignalStatus {
@@ -127,12 +134,7 @@ export function buildStatus(loop: LoopSnapshot, policy: PolicyMeta): StatusDocum
           reason: decision?.reason ?? null,
           ...(schedule === undefined ? {} : { schedule: schedule.schedule }),
           ...(shadowTarget === undefined ? {} : { shadowTarget }),
-          hitRatio: health?.hitRatio ?? null,
-          returnRatio: health?.returnRatio ?? null,
-          inUse: health?.inUse ?? null,
-          bytes: health?.bytes ?? null,
-          leakSuspected: health?.leakSuspected ?? false,
-          ...(health?.leak === undefined ? {} : { leak: health.leak }),
+          ...healthStatus(health),
         };
       }),
     };

@@ -11,10 +11,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { simulate } from '../../controller/simulate.js';
 import type { SimChange } from '../../controller/simulate.js';
-import { loadConfigFile } from '../../policies/loader.js';
 import { policyYaml } from '../helpers/config.js';
+import { replayRecording } from '../helpers/replay-recording.js';
 import { startMemoryService } from '../helpers/memory-service.js';
 import type { MemoryService } from '../helpers/memory-service.js';
 import { startCli } from '../helpers/processes.js';
@@ -171,14 +170,7 @@ describe('a recording replays as the live controller decided', () => {
   });
 
   it('replays to the same changes, in the same order, as the live decision log', async () => {
-    const loaded = await loadConfigFile(file);
-    assert.ok(loaded.ok);
-    const trace = readFileSync(join(stateDir, 'trace.jsonl'), 'utf8').split('\n');
-    const notes: string[] = [];
-    const replayed: SimChange[] = [];
-    for await (const c of simulate(loaded.config, trace, 'trace.jsonl', { onNote: (n) => notes.push(n) })) {
-      replayed.push(c);
-    }
+    const { replayed, notes } = await replayRecording(file, stateDir);
     assert.deepEqual(replayed.map(change), live.map(change));
     assert.deepEqual(notes, []);
     const fastShrinks = replayed.filter((c) => c.action === 'shrink' && c.t % INTERVAL !== 0);

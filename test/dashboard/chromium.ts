@@ -8,7 +8,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
-import type { BrowserContext } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { buildServer } from '../../controller/api/server.js';
+import type { Controller } from '../../controller/controller.js';
+import type { Clock } from '../../core/clock.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 /** Where screenshots go. */
@@ -81,6 +84,44 @@ export function chromiumDuringSuite(): { readonly context: BrowserContext } {
     get context(): BrowserContext {
       if (browser === undefined) throw new Error('Chromium is not running');
       return browser.context;
+    },
+  };
+}
+
+/** A controller's dashboard served on loopback and opened in a new page (not yet navigated). */
+export interface OpenDashboard {
+  readonly base: string;
+  readonly page: Page;
+  /** Page errors and console errors, as they come. */
+  readonly errors: string[];
+  /** Closes the page, stops the controller and closes the server. */
+  close(): Promise<void>;
+}
+
+/**
+ * Serves `controller`'s API and dashboard on 127.0.0.1 at a free port, starts the controller and
+ * opens a page in `context` that collects its errors. `close()` undoes all three.
+ */
+export async function openDashboard(
+  context: BrowserContext,
+  controller: Controller,
+  clock: Clock,
+): Promise<OpenDashboard> {
+  const app = await buildServer({ controller, listenHost: '127.0.0.1', clock });
+  const base = await app.listen({ host: '127.0.0.1', port: 0 });
+  controller.start();
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => void (m.type() === 'error' && errors.push(m.text())));
+  return {
+    base,
+    page,
+    errors,
+    close: async () => {
+      await page.close();
+      await controller.stop();
+      await app.close();
     },
   };
 }

@@ -9,12 +9,11 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { buildServer } from '../../controller/api/server.js';
 import type { Controller } from '../../controller/controller.js';
 import { METRIC } from '../../controller/metrics.js';
 import { MANY_POOLS, manyPoolsController } from '../helpers/many-pools.js';
 import { waitForAsync } from '../helpers/wait.js';
-import { OUTPUT, WAIT, chromiumDuringSuite, skipWithoutChromium } from './chromium.js';
+import { OUTPUT, WAIT, chromiumDuringSuite, openDashboard, skipWithoutChromium } from './chromium.js';
 import { PROBE, STREAM_PROBE } from './stream-probe.js';
 import type { StreamProbe } from './stream-probe.js';
 
@@ -92,13 +91,7 @@ describe(
 
     it('shows every row its new target and reason, and keeps its stream through two bursts', async (t) => {
       const { controller, clock } = manyPoolsController(MANY_POOLS);
-      const app = await buildServer({ controller, listenHost: '127.0.0.1', clock });
-      const base = await app.listen({ host: '127.0.0.1', port: 0 });
-      controller.start();
-      const page = await chromium.context.newPage();
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(e.message));
-      page.on('console', (m) => void (m.type() === 'error' && errors.push(m.text())));
+      const { base, page, errors, close } = await openDashboard(chromium.context, controller, clock);
       const tick = async () => {
         clock.advance(5000); // the seed policy shrinks every 5 s: every pool changes
         await controller.tick();
@@ -190,9 +183,7 @@ describe(
           );
         }
       } finally {
-        await page.close();
-        await controller.stop();
-        await app.close();
+        await close();
       }
     });
   },

@@ -14,8 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { OUTPUT, WAIT, chromiumDuringSuite, skipWithoutChromium } from './chromium.js';
-import { buildServer } from '../../controller/api/server.js';
+import { OUTPUT, WAIT, chromiumDuringSuite, openDashboard, skipWithoutChromium } from './chromium.js';
 import { DEMO_FILE_BYTES, DEMO_FILES } from '../../controller/demo.js';
 import type { PoolUsage, ServiceObservation } from '../../controller/sensing.js';
 import { generateSampleTree } from '../../examples/nas-service/sample-tree.js';
@@ -244,13 +243,7 @@ describe('dashboard: pool health in Chromium', { skip: skipWithoutChromium, time
         }),
       },
     });
-    const app = await buildServer({ controller, listenHost: '127.0.0.1', clock });
-    const base = await app.listen({ host: '127.0.0.1', port: 0 });
-    controller.start();
-    const page = await chromium.context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => void (m.type() === 'error' && errors.push(m.text())));
+    const { base, page, errors, close } = await openDashboard(chromium.context, controller, clock);
     const tick = async (): Promise<void> => {
       state.ticks += 1;
       clock.advance(1000);
@@ -307,9 +300,7 @@ describe('dashboard: pool health in Chromium', { skip: skipWithoutChromium, time
       assert.doesNotMatch((await buffers.getAttribute('class')) ?? '', /\bleak\b/);
       assert.deepEqual(errors, []);
     } finally {
-      await page.close();
-      await controller.stop();
-      await app.close();
+      await close();
     }
   });
 });

@@ -7,8 +7,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { OUTPUT, WAIT, chromiumDuringSuite, skipWithoutChromium } from './chromium.js';
-import { buildServer } from '../../controller/api/server.js';
+import { OUTPUT, WAIT, chromiumDuringSuite, openDashboard, skipWithoutChromium } from './chromium.js';
 import type { ServiceObservation } from '../../controller/sensing.js';
 import { loadConfigText } from '../../policies/loader.js';
 import { policyYaml } from '../helpers/config.js';
@@ -45,13 +44,7 @@ describe('dashboard: cache per service in Chromium', { skip: skipWithoutChromium
         }),
       },
     });
-    const app = await buildServer({ controller, listenHost: '127.0.0.1', clock });
-    const base = await app.listen({ host: '127.0.0.1', port: 0 });
-    controller.start();
-    const page = await chromium.context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => void (m.type() === 'error' && errors.push(m.text())));
+    const { base, page, errors, close } = await openDashboard(chromium.context, controller, clock);
     try {
       for (const v of [0.4, 0.5, 0.6]) {
         own.value = v;
@@ -76,9 +69,7 @@ describe('dashboard: cache per service in Chromium', { skip: skipWithoutChromium
       await page.screenshot({ path: join(OUTPUT, 'dashboard-service-cache.png'), fullPage: true });
       assert.deepEqual(errors, []);
     } finally {
-      await page.close();
-      await controller.stop();
-      await app.close();
+      await close();
     }
   });
 });

@@ -6,8 +6,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { OUTPUT, WAIT, chromiumDuringSuite, skipWithoutChromium } from './chromium.js';
-import { buildServer } from '../../controller/api/server.js';
+import { OUTPUT, WAIT, chromiumDuringSuite, openDashboard, skipWithoutChromium } from './chromium.js';
 import { loadConfigText } from '../../policies/loader.js';
 import { NAS_POOLS, policyYaml, SEED_SIGNALS } from '../helpers/config.js';
 import { fakeController } from '../helpers/fake-controller.js';
@@ -25,13 +24,7 @@ describe('dashboard: shadow policy in Chromium', { skip: skipWithoutChromium, ti
   it('shows each pool its shadow target as a dashed mark, and the shadow feed on a click', async () => {
     const shadow = { result: loadConfigText(candidate, 'candidate.yaml'), source: 'candidate.yaml' };
     const { controller, clock } = fakeController({ with: { shadow } });
-    const app = await buildServer({ controller, listenHost: '127.0.0.1', clock });
-    const base = await app.listen({ host: '127.0.0.1', port: 0 });
-    controller.start();
-    const page = await chromium.context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => void (m.type() === 'error' && errors.push(m.text())));
+    const { base, page, errors, close } = await openDashboard(chromium.context, controller, clock);
     try {
       await controller.tick(); // cache 0.8: main 1024 -> 819, shadow 1024 -> 512
       await page.goto(`${base}/`);
@@ -76,9 +69,7 @@ describe('dashboard: shadow policy in Chromium', { skip: skipWithoutChromium, ti
       await buffers.locator('.bar-shadow').waitFor({ state: 'hidden', ...WAIT });
       assert.deepEqual(errors, []);
     } finally {
-      await page.close();
-      await controller.stop();
-      await app.close();
+      await close();
     }
   });
 });

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -12,6 +11,7 @@ import {
   sampleFilePath,
 } from '../../examples/nas-service/sample-tree.js';
 import { startNasService } from '../../examples/nas-service/server.js';
+import { abortMidway } from '../helpers/abort-midway.js';
 import { waitFor } from '../helpers/wait.js';
 import { bearer, openFdsUnder } from './nas-fixture.js';
 
@@ -28,21 +28,6 @@ const SECONDS = 2.5;
 const CAPACITIES = [0, 0, 1, 2, 5, 17, 64, 1024];
 
 const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)] as T;
-
-/** Starts a GET of a large file and cuts the connection after the first bytes. */
-function abortMidway(url: string, path: string): Promise<void> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const req = httpRequest({ host: hostname, port, path, agent: false }, (res) => {
-      res.once('data', () => {
-        req.destroy();
-        resolve();
-      });
-    });
-    req.on('error', () => resolve());
-    req.end();
-  });
-}
 
 test('resizing every pool up and down, to 0 included, under concurrent requests loses nothing and leaks no descriptor nor slab', async (t) => {
   const root = mkdtempSync(join(tmpdir(), 'poolpilot-nas-load-'));

@@ -6,13 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
 import { sampleFileContent } from '../../examples/nas-service/sample-tree.js';
+import { abortMidway } from '../helpers/abort-midway.js';
 import { startNasProcess } from '../helpers/processes.js';
 import { waitForAsync } from '../helpers/wait.js';
 import { raw } from './nas-fixture.js';
@@ -36,22 +36,6 @@ const CAPACITIES = [0, 0, 1, 3, 16, 1024];
 
 const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)] as T;
 const out = (p: Pool): number => p.hits + p.misses - p.returns;
-
-/** Starts a GET and cuts the connection after the first bytes. */
-function abortMidway(url: string, path: string): Promise<void> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const req = httpRequest({ host: hostname, port, path, agent: false }, (res) => {
-      res.once('data', () => {
-        req.destroy();
-        resolve();
-      });
-      res.once('end', () => resolve());
-    });
-    req.on('error', () => resolve());
-    req.end();
-  });
-}
 
 test('under load with errors and resizes to 0, every pool balances: hits + misses - returns = inUse, 0 at rest', async (t) => {
   const root = mkdtempSync(join(tmpdir(), 'poolpilot-nas-returns-'));

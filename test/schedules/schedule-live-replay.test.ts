@@ -7,14 +7,13 @@
  * open however node-cron's timer and the tick's timer race.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { simulate } from '../../controller/simulate.js';
 import type { SimChange } from '../../controller/simulate.js';
-import { loadConfigFile } from '../../policies/loader.js';
 import { policyYaml } from '../helpers/config.js';
+import { replayRecording } from '../helpers/replay-recording.js';
 import { startMemoryService } from '../helpers/memory-service.js';
 import type { MemoryService } from '../helpers/memory-service.js';
 import { startCli } from '../helpers/processes.js';
@@ -97,14 +96,7 @@ describe('a schedule replays as it bounded the live controller', () => {
   });
 
   it('the recording replays to the same changes, schedule openings included', async () => {
-    const loaded = await loadConfigFile(file);
-    assert.ok(loaded.ok);
-    const trace = readFileSync(join(stateDir, 'trace.jsonl'), 'utf8').split('\n');
-    const notes: string[] = [];
-    const replayed: SimChange[] = [];
-    for await (const c of simulate(loaded.config, trace, 'trace.jsonl', { onNote: (n) => notes.push(n) })) {
-      replayed.push(c);
-    }
+    const { replayed, notes } = await replayRecording(file, stateDir);
     assert.deepEqual(replayed.map(change), live.map(change));
     assert.deepEqual(notes, []);
     assert.ok(openings(replayed).length >= 3);
