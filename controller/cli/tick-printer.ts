@@ -2,6 +2,7 @@
  * One human line per tick and one per decision on stdout, so a newcomer running the embedded
  * default sees the signals and the pools move without opening anything.
  */
+import type { PoolDecision } from '../../policies/decision.js';
 import { own } from '../../policies/names.js';
 import type { Controller } from '../controller.js';
 import type { StatusDocument } from '../status.js';
@@ -20,6 +21,18 @@ export function statusLine(status: StatusDocument): string {
   return parts.join(' | ');
 }
 
+/**
+ * The pool's health at a decision, for the human line: ` [hit ratio 99.0 %]`, with the return
+ * ratio when known; nothing when the service reports no counters.
+ */
+export function healthNote(d: Pick<PoolDecision, 'explanation'>): string {
+  const health = d.explanation.health;
+  if (health === undefined || health.hitRatio === null) return '';
+  const pct = (x: number): string => `${(Math.floor(x * 1000) / 10).toFixed(1)} %`;
+  const returns = health.returnRatio === null ? '' : `, return ratio ${pct(health.returnRatio)}`;
+  return ` [hit ratio ${pct(health.hitRatio)}${returns}]`;
+}
+
 /** Starts printing; returns the function that stops it. */
 export function printTicks(controller: Controller, io: CommandIo): () => void {
   const timer = setInterval(() => {
@@ -28,7 +41,7 @@ export function printTicks(controller: Controller, io: CommandIo): () => void {
   timer.unref();
   const off = controller.log.onSettled((d) => {
     io.stdout(
-      `decision ${d.service}/${d.pool} ${d.action} ${d.from} -> ${d.to} (${d.outcome}): ${d.reason}\n`,
+      `decision ${d.service}/${d.pool} ${d.action} ${d.from} -> ${d.to} (${d.outcome}): ${d.reason}${healthNote(d)}\n`,
     );
   });
   return () => {
