@@ -51,11 +51,13 @@ export interface LoopWiring {
 }
 
 /** A loop and the two owners the API writes to. */
-/** What the state directory keeps: the loop's decision state, the overrides, the pause. */
+/** What the state directory keeps: the loop's decision state, the overrides, the pause, the leaks. */
 export interface SavedState {
   readonly decisionState: DecisionState;
   readonly overrides: Readonly<Record<string, Override>>;
   readonly paused: boolean;
+  /** The pools suspected of leaking, with the evidence (see `PoolHealthBook`). */
+  readonly leaks?: Readonly<Record<string, string>>;
 }
 
 export interface WiredLoop {
@@ -74,6 +76,7 @@ export function savedState(wired: WiredLoop, now: number): SavedState {
     decisionState: wired.loop.decisionState,
     overrides: { ...wired.overrides.active(now) },
     paused: wired.pause.paused,
+    leaks: wired.health.suspected(),
   };
 }
 
@@ -87,7 +90,7 @@ export function wireLoop(w: LoopWiring): WiredLoop {
   const overrides = new OverridesStore(restored?.overrides);
   const pause = new PauseState(restored?.paused);
   const views = new ServiceViews();
-  const health = new PoolHealthBook();
+  const health = new PoolHealthBook(restored?.leaks);
   const recorder = new DecisionRecorder(log, telemetry, logger);
   const pushed = new Set<string>();
   const onApplied = (service: string, pool: string, capacity: number): void => {

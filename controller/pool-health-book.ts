@@ -10,7 +10,13 @@
 import { poolKey } from '../policies/decision.js';
 import type { DecisionHealth } from '../policies/decision.js';
 import { nameRecord, own } from '../policies/names.js';
-import { HEALTH_WINDOW_MS, LEAK_SLICES, LEAK_SLICE_MS, poolHealth } from '../policies/pool-health.js';
+import {
+  HEALTH_WINDOW_MS,
+  LEAK_SLICES,
+  LEAK_SLICE_MS,
+  NO_HEALTH,
+  poolHealth,
+} from '../policies/pool-health.js';
 import type { PoolHealth, UsageSample } from '../policies/pool-health.js';
 import type { Config, ServiceSpec } from '../policies/types.js';
 import type { ServiceObservation } from './sensing.js';
@@ -60,6 +66,17 @@ export class PoolHealthBook {
   private readonly pools = new Map<string, PoolHistory>();
   /** What `decide()` reads of each pool, kept up to date at each record (not built per tick). */
   private readonly views = nameRecord<DecisionHealth>();
+  /** Suspicions saved by a controller before a restart, by pool key, until the pool's first sample. */
+  private readonly restored = new Map<string, string>();
+
+  /**
+   * `restored`: the pools a previous run suspected of leaking, with the evidence (state.json's
+   * `leaks`). Each stays suspected from its first sample until this run has watched it for the
+   * leak rule's whole window, when the rule itself judges: no tick in between may grow it.
+   */
+  constructor(restored: Readonly<Record<string, string>> = {}) {
+    for (const [key, leak] of Object.entries(restored)) this.restored.set(key, leak);
+  }
 
   /** A service's observation at a tick: each configured pool's counters joined to its history. */
   record(config: Config, service: ServiceSpec, obs: ServiceObservation): void {
@@ -84,7 +101,7 @@ export class PoolHealthBook {
         service: service.name,
         pool: pool.name,
         samples: [],
-        health: poolHealth([], sliceMs),
+        health: this.restoredHealth(key, sample.at) ?? poolHealth([], sliceMs),
         totals: { hits: 0, misses: 0, returns: undefined },
       };
       this.pools.set(key, history);
@@ -115,6 +132,28 @@ export class PoolHealthBook {
     return this.views;
   }
 
+  /** The pools suspected of leaking now, with the evidence, keyed by `poolKey` (for state.json). */
+  suspected(): Record<string, string> {
+    const out = nameRecord<string>();
+    for (const [key, { health }] of this.pools) if (health.leakSuspected) out[key] = health.leak ?? '';
+    for (const [key, leak] of this.restored) out[key] = leak; // not seen again yet: still suspected
+    return out;
+  }
+
+  /** A restored suspicion as the pool's health before its first sample (at `at`), once. */
+  private restoredHealth(key: string, at: number): PoolHealth | undefined {
+    const leak = this.restored.get(key);
+    if (leak === undefined) return undefined;
+    this.restored.delete(key);
+    const before = ' (suspected before the controller restarted)';
+    return {
+      ...NO_HEALTH,
+      leakSuspected: true,
+      leak: leak.endsWith(before) ? leak : leak + before,
+      leakSeenAt: at,
+    };
+  }
+
   /** Every pool watched, for the metrics. */
   entries(): Iterable<PoolHealthEntry> {
     return this.pools.values();
@@ -123,6 +162,7 @@ export class PoolHealthBook {
   /** Drops the pools `config` no longer names (their series go with them). */
   forget(config: Config): void {
     const kept = new Set(config.services.flatMap((s) => s.pools.map((p) => poolKey(s.name, p.name))));
+    for (const key of [...this.restored.keys()]) if (!kept.has(key)) this.restored.delete(key);
     for (const key of [...this.pools.keys()]) {
       if (kept.has(key)) continue;
       this.pools.delete(key);

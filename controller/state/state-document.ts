@@ -15,6 +15,12 @@ export interface ControllerState {
   /** Keyed by `poolKey(service, pool)`. */
   readonly overrides: Readonly<Record<string, Override>>;
   readonly paused: boolean;
+  /**
+   * Keyed by `poolKey(service, pool)`: the pools suspected of leaking, with the evidence (README
+   * "Pool health"); a restarted controller goes on withholding their grows until its own watch
+   * can judge. Absent in documents written before pool health.
+   */
+  readonly leaks?: Readonly<Record<string, string>>;
 }
 
 /** The JSON document on disk. */
@@ -118,6 +124,11 @@ function bands(value: unknown, path: string): BandMemory {
     : { cache: band(m.cache, `${path}.cache`), load, ...perService };
 }
 
+function evidence(value: unknown, path: string): string {
+  if (typeof value !== 'string') fail(path, 'a text', value);
+  return value;
+}
+
 function override(value: unknown, path: string): Override {
   const m = map(value, path);
   return { capacity: wholeNumber(m.capacity, `${path}.capacity`), until: finite(m.until, `${path}.until`) };
@@ -153,6 +164,7 @@ export function checkStateDocument(value: unknown): StateCheck {
       },
       overrides: poolMap(doc.overrides, 'overrides', override),
       paused: doc.paused,
+      ...(doc.leaks === undefined ? {} : { leaks: poolMap(doc.leaks, 'leaks', evidence) }),
     };
     return { ok: true, document };
   } catch (err) {
@@ -188,6 +200,7 @@ export function formatStateDocument(state: ControllerState, savedAt: string): st
     decisionState: state.decisionState,
     overrides: state.overrides,
     paused: state.paused,
+    ...(state.leaks === undefined || Object.keys(state.leaks).length === 0 ? {} : { leaks: state.leaks }),
   };
   return `${JSON.stringify(document, null, 2)}\n`;
 }

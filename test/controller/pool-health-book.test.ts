@@ -94,3 +94,40 @@ describe('the pool-health book', () => {
     ]);
   });
 });
+
+describe('a suspicion across a restart', () => {
+  it('holds from the first sample until the rule itself can judge, then clears on healthy counts', () => {
+    const book = new PoolHealthBook({ 'nas/buffers': 'in use climbed 10 -> 60 -> 110' });
+    assert.deepEqual({ ...book.suspected() }, { 'nas/buffers': 'in use climbed 10 -> 60 -> 110' });
+    const suspectedAt: boolean[] = [];
+    for (let s = 0; s <= 40; s++) {
+      // Healthy now: everything taken comes back.
+      book.record(
+        config,
+        service,
+        observed(s * 1000, { buffers: { hits: 90 * s, misses: 10 * s, returns: 100 * s, inUse: 0 } }),
+      );
+      suspectedAt.push(book.all()['nas/buffers']?.leakSuspected === true);
+    }
+    assert.equal(suspectedAt[0], true, 'suspected at the first tick after the restart');
+    assert.equal(suspectedAt[29], true, 'held for the rule window (30 s of samples)');
+    assert.equal(suspectedAt[31], false, 'then the rule judges: healthy');
+    assert.deepEqual({ ...book.suspected() }, {});
+  });
+
+  it('a pool still leaking after the restart stays suspected without a gap', () => {
+    const book = new PoolHealthBook({ 'nas/buffers': 'in use climbed' });
+    const gaps: number[] = [];
+    for (let s = 0; s <= 60; s++) {
+      const inUse = 5 * s; // 5 of every 50 taken never come back
+      book.record(
+        config,
+        service,
+        observed(s * 1000, { buffers: { hits: 45 * s, misses: 5 * s, returns: 50 * s - inUse, inUse } }),
+      );
+      if (book.all()['nas/buffers']?.leakSuspected !== true) gaps.push(s);
+    }
+    assert.deepEqual(gaps, []);
+    assert.match(book.health('nas', 'buffers')?.leak ?? '', /not given back/, 'the fresh evidence took over');
+  });
+});
