@@ -146,6 +146,7 @@ export class StateStore {
       decisionState: shiftTimers(document.decisionState, downtimeMs),
       overrides,
       paused: document.paused,
+      ...(document.leaks === undefined ? {} : { leaks: document.leaks }),
     };
     return { kind: 'restored', state, savedAt: document.savedAt, downtimeMs, expiredOverrides };
   }

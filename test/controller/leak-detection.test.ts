@@ -23,6 +23,7 @@ interface PoolRow {
   reason: string | null;
   hitRatio: number | null;
   returnRatio: number | null;
+  inUse: number | null;
   leakSuspected: boolean;
   leak?: string;
 }
@@ -46,6 +47,7 @@ describe('a leaking pool is found and not grown', () => {
   let rows: Record<string, PoolRow> = {};
   let decisions: Decision[] = [];
   let metrics = '';
+  let afterRestart: PoolRow | undefined;
 
   const status = async (): Promise<Record<string, PoolRow>> => {
     const doc = (await (await fetch(`${run?.url}/api/v1/status`)).json()) as {
@@ -78,7 +80,8 @@ describe('a leaking pool is found and not grown', () => {
         ],
       }),
     );
-    run = await startCli(['--config', file], {});
+    const env = { POOLPILOT_STATE_DIR: join(work, 'state') };
+    run = await startCli(['--config', file], env);
     const started = performance.now();
     const found = await waitForAsync(async () => (await status())['leaky']?.leakSuspected === true, 180, 500);
     suspectedAfterS = (performance.now() - started) / 1000;
@@ -91,6 +94,18 @@ describe('a leaking pool is found and not grown', () => {
       (await (await fetch(`${run.url}/api/v1/decisions?limit=1000`)).json()) as { decisions: Decision[] }
     ).decisions.reverse();
     metrics = await (await fetch(`${run.url}/metrics`)).text();
+    // A restart: the new controller reads the suspicion back from state.json.
+    assert.equal(await run.stop(10_000), 0);
+    run = await startCli(['--config', file], env);
+    const read = await waitForAsync(
+      async () => {
+        afterRestart = (await status())['leaky'];
+        return afterRestart !== undefined && afterRestart.inUse !== null;
+      },
+      100,
+      100,
+    );
+    assert.ok(read, 'the restarted controller read the service');
   });
 
   after(async () => {
@@ -124,6 +139,11 @@ describe('a leaking pool is found and not grown', () => {
       [],
       'no capacity raised once suspected',
     );
+  });
+
+  it('a restarted controller goes on suspecting it from its first tick, saying so', () => {
+    assert.equal(afterRestart?.leakSuspected, true, JSON.stringify(afterRestart));
+    assert.match(afterRestart?.leak ?? '', /suspected before the controller restarted/);
   });
 
   it('leaves the healthy pool alone: never suspected, and it keeps growing', () => {

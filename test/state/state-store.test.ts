@@ -49,6 +49,17 @@ describe('StateStore', () => {
     });
   });
 
+  it('restores the pools suspected of leaking, with their evidence', async () => {
+    const first = store();
+    await first.load();
+    const leaks = { 'nas/read': 'in use climbed 10 -> 60 -> 110' };
+    first.save({ ...sampleState(96), leaks });
+    assert.equal(await first.flush(), true);
+    const loaded = await store().load();
+    assert.ok(loaded.kind === 'restored');
+    assert.deepEqual({ ...loaded.state.leaks }, leaks);
+  });
+
   it('moves rule timers by the downtime, so a grow rule does not jump, and leaves overrides alone', async () => {
     const first = store();
     await first.load();
