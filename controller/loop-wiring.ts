@@ -25,6 +25,7 @@ import type { CacheSampler, ServiceObserver } from './sensing.js';
 import { PoolHealthBook } from './pool-health-book.js';
 import { ServiceViews } from './service-views.js';
 import { ShadowRun } from './shadow-run.js';
+import type { SavedShadow } from './state/state-document.js';
 import type { TraceSink } from './trace-recorder.js';
 
 export interface LoopWiring {
@@ -58,6 +59,8 @@ export interface SavedState {
   readonly paused: boolean;
   /** The pools suspected of leaking, with the evidence (see `PoolHealthBook`). */
   readonly leaks?: Readonly<Record<string, string>>;
+  /** The shadow policy's decision state (see `ShadowRun`). */
+  readonly shadow?: SavedShadow;
 }
 
 export interface WiredLoop {
@@ -68,15 +71,19 @@ export interface WiredLoop {
   readonly pause: PauseState;
   /** Each pool's counters and health (the metrics read it). */
   readonly health: PoolHealthBook;
+  /** The shadow policy's run (its state is saved). */
+  readonly shadow: ShadowRun;
 }
 
 /** What the state directory keeps of a wired loop at `now` (the overrides in force). */
 export function savedState(wired: WiredLoop, now: number): SavedState {
+  const shadow = wired.shadow.saved();
   return {
     decisionState: wired.loop.decisionState,
     overrides: { ...wired.overrides.active(now) },
     paused: wired.pause.paused,
     leaks: wired.health.suspected(),
+    ...(shadow === undefined ? {} : { shadow }),
   };
 }
 
@@ -108,6 +115,7 @@ export function wireLoop(w: LoopWiring): WiredLoop {
   const shadow = new ShadowRun(
     new DecisionRecorder(shadowLog, telemetry.shadow(), shadowLogger),
     telemetry.shadow(),
+    restored?.shadow,
   );
   const loop = new ControlLoop({
     ...(restored ? { initialState: restored.decisionState } : {}),
@@ -115,7 +123,7 @@ export function wireLoop(w: LoopWiring): WiredLoop {
     ...{ config: w.config, cache: w.cache, observe: w.observe, clock: w.clock },
     ...{ views, overrides, pause, recorder, pushes, telemetry, shadow, schedules: w.schedules, health },
   });
-  return { loop, overrides, pause, shadowLog, health };
+  return { loop, overrides, pause, shadowLog, health, shadow };
 }
 
 /** A recorded note where a push failed: live, the pool stayed; the replay assumes it moved. */

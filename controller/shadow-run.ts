@@ -15,6 +15,7 @@ import { shadowConfig } from '../policies/shadow.js';
 import type { Config, Policy } from '../policies/types.js';
 import type { Signals } from '../core/signals.js';
 import type { DecisionRecorder } from './decision-recorder.js';
+import type { SavedShadow } from './state/state-document.js';
 import type { ShadowTelemetry } from './loop-telemetry.js';
 
 export class ShadowRun {
@@ -22,10 +23,22 @@ export class ShadowRun {
   private config: Config | undefined;
   private state: DecisionState = emptyState;
 
+  /**
+   * `restored`: the state a previous run of this controller saved (state.json's `shadow`); it is
+   * resumed when a shadow policy of the same name is first put in force, else dropped.
+   */
   constructor(
     private readonly recorder: DecisionRecorder,
     private readonly telemetry?: ShadowTelemetry,
+    private restored?: SavedShadow,
   ) {}
+
+  /** What the state directory keeps of the shadow: its state and its policy's name; none without one. */
+  saved(): SavedShadow | undefined {
+    return this.config === undefined
+      ? undefined
+      : { policy: this.config.policy.name, decisionState: this.state };
+  }
 
   /** True while a shadow policy is in force. */
   get active(): boolean {
@@ -46,6 +59,8 @@ export class ShadowRun {
     const next = policy === undefined ? undefined : shadowConfig(main, policy);
     if (next === undefined) this.state = emptyState;
     else if (this.config !== undefined) this.state = stateAfterReload(this.state, this.config, next);
+    else if (this.restored?.policy === next.policy.name) this.state = this.restored.decisionState;
+    if (next !== undefined) this.restored = undefined;
     this.config = next;
     if (next) this.recorder.forget(next);
     // The series of exactly the pools in force: none without a shadow, removed pools gone.

@@ -21,6 +21,17 @@ export interface ControllerState {
    * can judge. Absent in documents written before pool health.
    */
   readonly leaks?: Readonly<Record<string, string>>;
+  /**
+   * The shadow policy's own decision state (README "Try a policy before it acts"), with the name
+   * of the policy it belongs to: a restart resumes it when the same shadow policy is in force.
+   */
+  readonly shadow?: SavedShadow;
+}
+
+/** The shadow policy's decision state, with its policy's name. */
+export interface SavedShadow {
+  readonly policy: string;
+  readonly decisionState: DecisionState;
 }
 
 /** The JSON document on disk. */
@@ -124,6 +135,23 @@ function bands(value: unknown, path: string): BandMemory {
     : { cache: band(m.cache, `${path}.cache`), load, ...perService };
 }
 
+function decisionState(value: unknown, path: string): DecisionState {
+  const ds = map(value, path);
+  return {
+    bands: bands(ds.bands, `${path}.bands`),
+    pools: poolMap(ds.pools, `${path}.pools`, poolState),
+  };
+}
+
+function savedShadow(value: unknown): SavedShadow {
+  const shadow = map(value, 'shadow');
+  if (typeof shadow.policy !== 'string') fail('shadow.policy', 'a policy name', shadow.policy);
+  return {
+    policy: shadow.policy,
+    decisionState: decisionState(shadow.decisionState, 'shadow.decisionState'),
+  };
+}
+
 function evidence(value: unknown, path: string): string {
   if (typeof value !== 'string') fail(path, 'a text', value);
   return value;
@@ -153,18 +181,16 @@ export function checkStateDocument(value: unknown): StateCheck {
     if (typeof doc.savedAt !== 'string' || !Number.isFinite(Date.parse(doc.savedAt))) {
       fail('savedAt', 'an ISO time', doc.savedAt);
     }
-    const ds = map(doc.decisionState, 'decisionState');
+    map(doc.decisionState, 'decisionState');
     if (typeof doc.paused !== 'boolean') fail('paused', 'true or false', doc.paused);
     const document: StateDocument = {
       version: STATE_VERSION,
       savedAt: doc.savedAt,
-      decisionState: {
-        bands: bands(ds.bands, 'decisionState.bands'),
-        pools: poolMap(ds.pools, 'decisionState.pools', poolState),
-      },
+      decisionState: decisionState(doc.decisionState, 'decisionState'),
       overrides: poolMap(doc.overrides, 'overrides', override),
       paused: doc.paused,
       ...(doc.leaks === undefined ? {} : { leaks: poolMap(doc.leaks, 'leaks', evidence) }),
+      ...(doc.shadow === undefined ? {} : { shadow: savedShadow(doc.shadow) }),
     };
     return { ok: true, document };
   } catch (err) {
@@ -201,6 +227,7 @@ export function formatStateDocument(state: ControllerState, savedAt: string): st
     overrides: state.overrides,
     paused: state.paused,
     ...(state.leaks === undefined || Object.keys(state.leaks).length === 0 ? {} : { leaks: state.leaks }),
+    ...(state.shadow === undefined ? {} : { shadow: state.shadow }),
   };
   return `${JSON.stringify(document, null, 2)}\n`;
 }

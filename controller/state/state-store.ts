@@ -147,6 +147,14 @@ export class StateStore {
       overrides,
       paused: document.paused,
       ...(document.leaks === undefined ? {} : { leaks: document.leaks }),
+      ...(document.shadow === undefined
+        ? {}
+        : {
+            shadow: {
+              policy: document.shadow.policy,
+              decisionState: shiftTimers(document.shadow.decisionState, downtimeMs),
+            },
+          }),
     };
     return { kind: 'restored', state, savedAt: document.savedAt, downtimeMs, expiredOverrides };
   }

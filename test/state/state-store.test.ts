@@ -60,6 +60,21 @@ describe('StateStore', () => {
     assert.deepEqual({ ...loaded.state.leaks }, leaks);
   });
 
+  it("restores the shadow policy's state, its rule timers moved by the downtime", async () => {
+    const first = store();
+    await first.load();
+    const shadow = { policy: 'halve-fast', decisionState: sampleState(300).decisionState };
+    first.save({ ...sampleState(96), shadow });
+    assert.equal(await first.flush(), true);
+    clock.advance(60_000);
+    const loaded = await store().load();
+    assert.ok(loaded.kind === 'restored');
+    assert.equal(loaded.state.shadow?.policy, 'halve-fast');
+    const read = loaded.state.shadow?.decisionState.pools['nas/read'];
+    assert.equal(read?.capacity, 300);
+    assert.equal(read?.ruleSince, 1_000 + 60_000, 'the downtime does not count');
+  });
+
   it('moves rule timers by the downtime, so a grow rule does not jump, and leaves overrides alone', async () => {
     const first = store();
     await first.load();
