@@ -26,15 +26,27 @@ export interface TransferContext {
 const NO_HANDLE: FsError = Object.assign(new Error('open gave no handle'), { code: 'EIO' });
 
 /**
+ * The connection is gone: nothing written to `res` will reach anyone. `res.destroyed` alone misses
+ * a response queued behind a pipelined one when the connection is cut: it is never destroyed.
+ */
+function gone(req: IncomingMessage, res: ServerResponse): boolean {
+  return res.destroyed || req.socket.destroyed;
+}
+
+/**
  * Calls `done` once nothing will read what was handed to `res` any more: after the response was
  * flushed to the socket, or once the connection is gone (the request's `close` covers a response
- * still queued behind a pipelined one, whose own `close` never comes).
+ * still queued behind a pipelined one, whose own `close` never comes). Callers register after
+ * opens and reads, by which time a cut connection may have closed the request already: its
+ * `close` will not come again, so a request already destroyed is looked at now.
  */
 function whenSettled(req: IncomingMessage, res: ServerResponse, done: () => void): void {
-  req.once('close', () => {
-    if (res.writableFinished || res.destroyed || req.socket.destroyed) done();
+  const settle = (): void => {
+    if (res.writableFinished || gone(req, res)) done();
     else res.once('close', done);
-  });
+  };
+  if (req.destroyed) settle();
+  else req.once('close', settle);
 }
 
 /**
@@ -108,6 +120,11 @@ export function sendFile(
   }
 
   const withHandle = (lease: HandleLease): void => {
+    if (gone(req, res)) {
+      // The client left while the file was opening: nothing to read for.
+      ctx.handles.release(lease);
+      return;
+    }
     // One read when the range fits the buffer; for the whole file, one byte more to see growth.
     const want = partial ? length : length + 1;
     if (keep && !partial && want > ctx.bufferBytes) {
@@ -183,7 +200,7 @@ function readOnce(ctx: TransferContext, req: IncomingMessage, res: ServerRespons
     if (error === null && bytesRead === length && op.status === 200) {
       ctx.content?.store(op.meta, buffer.subarray(0, length));
     }
-    if (error !== null || res.destroyed) {
+    if (error !== null || gone(req, res)) {
       releaseBuffer();
       if (error !== null) ctx.fail(res, 500, 'read failed', error);
       return;
