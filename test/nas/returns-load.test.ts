@@ -119,7 +119,8 @@ test('under load with errors and resizes to 0, every pool balances: hits + misse
           // A file rewritten, shrunk, grown and deleted under the requests: any of these answers,
           // or a cut connection (a stream whose file shrank under it).
           const status = await get('/churn.bin').catch(() => 0);
-          check(`churn ${status}`, status === 200 || status === 404 || status === 0);
+          // 503: the file was swapped between stat and open twice running (the NAS asks for a retry).
+          check(`churn ${status}`, [200, 404, 503, 0].includes(status));
         } else {
           await abortMidway(url, `/l${Math.floor(Math.random() * LARGE)}.bin`);
         }
