@@ -11,9 +11,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { SimChange } from '../../controller/simulate.js';
 import { policyYaml } from '../helpers/config.js';
-import { replayRecording } from '../helpers/replay-recording.js';
+import { change, liveDecisions, replayRecording } from '../helpers/replay-recording.js';
+import type { LiveDecision } from '../helpers/replay-recording.js';
 import { startMemoryService } from '../helpers/memory-service.js';
 import type { MemoryService } from '../helpers/memory-service.js';
 import { startCli } from '../helpers/processes.js';
@@ -32,29 +32,6 @@ const container = (unreclaimableMiB: number) => ({
   pressure: 0,
 });
 
-interface LiveDecision {
-  service: string;
-  pool: string;
-  from: number;
-  to: number;
-  action: string;
-  rule: number | null;
-  reason: string;
-  outcome: string;
-}
-
-type Change = [string, string, number, number, string, number | null, string];
-
-const change = (d: LiveDecision | SimChange): Change => [
-  d.service,
-  d.pool,
-  d.from,
-  d.to,
-  d.action,
-  d.rule,
-  d.reason,
-];
-
 describe('a recording replays as the live controller decided', () => {
   const work = mkdtempSync(join(tmpdir(), 'poolpilot-replay-live-'));
   const stateDir = join(work, 'state');
@@ -69,10 +46,7 @@ describe('a recording replays as the live controller decided', () => {
   let emptyFromApi = '';
   let badSince = 0;
 
-  const decisions = async (): Promise<LiveDecision[]> => {
-    const res = await fetch(`${run?.url}/api/v1/decisions?limit=1000`);
-    return ((await res.json()) as { decisions: LiveDecision[] }).decisions.reverse();
-  };
+  const decisions = (): Promise<LiveDecision[]> => liveDecisions(run?.url ?? '');
   const waitUntil = async (what: string, check: (d: LiveDecision[]) => boolean): Promise<void> => {
     const ok = await waitForAsync(async () => check(await decisions()), 150, 100);
     assert.ok(ok, `${what}: ${JSON.stringify(await decisions())}\n${run?.output()}`);

@@ -21,3 +21,34 @@ export async function replayRecording(
   }
   return { replayed, notes };
 }
+
+/** A decision as GET /api/v1/decisions gives it, the fields a replay is compared on. */
+export interface LiveDecision {
+  readonly service: string;
+  readonly pool: string;
+  readonly from: number;
+  readonly to: number;
+  readonly action: string;
+  readonly rule: number | null;
+  readonly reason: string;
+  readonly outcome?: string;
+}
+
+/** What a live decision and a replayed change must agree on, in order. */
+export type Change = [string, string, number, number, string, number | null, string];
+
+export const change = (d: LiveDecision | SimChange): Change => [
+  d.service,
+  d.pool,
+  d.from,
+  d.to,
+  d.action,
+  d.rule,
+  d.reason,
+];
+
+/** The latest `limit` decisions of the controller at `url`, oldest first. */
+export async function liveDecisions(url: string, limit = 1000): Promise<LiveDecision[]> {
+  const res = await fetch(`${url}/api/v1/decisions?limit=${limit}`);
+  return ((await res.json()) as { decisions: LiveDecision[] }).decisions.reverse();
+}

@@ -11,26 +11,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { SimChange } from '../../controller/simulate.js';
 import { policyYaml } from '../helpers/config.js';
-import { replayRecording } from '../helpers/replay-recording.js';
+import { change, liveDecisions, replayRecording } from '../helpers/replay-recording.js';
+import type { LiveDecision } from '../helpers/replay-recording.js';
 import { startMemoryService } from '../helpers/memory-service.js';
 import type { MemoryService } from '../helpers/memory-service.js';
 import { startCli } from '../helpers/processes.js';
 import type { Started } from '../helpers/processes.js';
 import { waitForAsync } from '../helpers/wait.js';
-
-interface LiveDecision {
-  service: string;
-  pool: string;
-  from: number;
-  to: number;
-  action: string;
-  rule: number | null;
-  reason: string;
-}
-
-const change = (d: LiveDecision | SimChange) => [d.service, d.pool, d.from, d.to, d.action, d.rule, d.reason];
 
 describe('a schedule replays as it bounded the live controller', () => {
   const work = mkdtempSync(join(tmpdir(), 'poolpilot-schedule-replay-'));
@@ -41,10 +29,7 @@ describe('a schedule replays as it bounded the live controller', () => {
   let live: LiveDecision[] = [];
   let exitCode: number | null = null;
 
-  const decisions = async (): Promise<LiveDecision[]> => {
-    const res = await fetch(`${run?.url}/api/v1/decisions?limit=1000`);
-    return ((await res.json()) as { decisions: LiveDecision[] }).decisions.reverse();
-  };
+  const decisions = (): Promise<LiveDecision[]> => liveDecisions(run?.url ?? '');
   const openings = <T extends { reason: string }>(d: readonly T[]): T[] =>
     d.filter((x) => /schedule squeeze opened/.test(x.reason));
 
