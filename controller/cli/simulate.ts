@@ -3,10 +3,10 @@
  * and the trace, runs the simulator (../simulate.ts) and prints each change as a JSON line.
  */
 import { open } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { formatConfigError, loadConfigFile } from '../../policies/loader.js';
 import { simulate } from '../simulate.js';
+import { streamLines } from '../stream-lines.js';
 import { TraceError } from '../trace-line.js';
 import type { CommandIo } from './io.js';
 import { processIo } from './io.js';
@@ -32,14 +32,7 @@ function errorText(err: unknown): string {
 /** The lines of a file, read through a stream: constant memory whatever the file's size. */
 export async function* fileLines(file: string): AsyncGenerator<string, void, undefined> {
   const handle = await open(file, 'r');
-  const input = handle.createReadStream({ encoding: 'utf8' }); // closes the handle when done
-  const reader = createInterface({ input, crlfDelay: Infinity });
-  try {
-    yield* reader;
-  } finally {
-    reader.close();
-    input.destroy();
-  }
+  yield* streamLines(handle.createReadStream({ encoding: 'utf8' })); // closes the handle when done
 }
 
 type Parsed =

@@ -5,7 +5,7 @@
  * torn last line after a crash) is skipped. Only regular files are opened (never a symlink).
  */
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { streamLines } from '../stream-lines.js';
 import { activeName, listRotated } from './journal-files.js';
 import { READ_FLAGS, openRegular } from './state-file.js';
 
@@ -46,14 +46,7 @@ async function* fileLines(path: string): AsyncGenerator<string, void, undefined>
   } catch {
     return; // missing, or not a regular file: nothing to read
   }
-  const input = opened.handle.createReadStream({ encoding: 'utf8', end: opened.size - 1 });
-  const reader = createInterface({ input, crlfDelay: Infinity });
-  try {
-    yield* reader;
-  } finally {
-    reader.close();
-    input.destroy();
-  }
+  yield* streamLines(opened.handle.createReadStream({ encoding: 'utf8', end: opened.size - 1 }));
 }
 
 /** The recording's lines in `dir` from `since` on, each ending in a newline. */
