@@ -141,22 +141,24 @@ export class StateStore {
     const now = this.clock.now();
     const overrides = Object.fromEntries(Object.entries(document.overrides).filter(([, o]) => o.until > now));
     const expiredOverrides = Object.keys(document.overrides).filter((k) => !(k in overrides));
-    const downtimeMs = Math.max(0, now - Date.parse(document.savedAt));
+    // Every field saved comes back as saved, but for what the downtime changes: rule timers move
+    // by it, expired overrides go. (Listing the fields here once dropped a newly saved one.)
+    const { version, savedAt, ...saved } = document;
+    const downtimeMs = Math.max(0, now - Date.parse(savedAt));
     const state: ControllerState = {
+      ...saved,
       decisionState: shiftTimers(document.decisionState, downtimeMs),
       overrides,
-      paused: document.paused,
-      ...(document.leaks === undefined ? {} : { leaks: document.leaks }),
       ...(document.shadow === undefined
         ? {}
         : {
             shadow: {
-              policy: document.shadow.policy,
+              ...document.shadow,
               decisionState: shiftTimers(document.shadow.decisionState, downtimeMs),
             },
           }),
     };
-    return { kind: 'restored', state, savedAt: document.savedAt, downtimeMs, expiredOverrides };
+    return { kind: 'restored', state, savedAt, downtimeMs, expiredOverrides };
   }
 
   /**
