@@ -71,8 +71,7 @@ export class ScheduleBook {
 
   /** The windows as they stand at `now` (open or not). */
   current(now = this.options.clock.now()): readonly ScheduleWindow[] {
-    this.windows.advance(now);
-    return this.windows.current();
+    return this.windows.current(now);
   }
 
   /** The bounds the open windows give each pool at `now` (see `scheduledBounds`). */

@@ -38,8 +38,7 @@ export class ReplaySchedules {
   bounds(now: number): Record<string, ScheduledBounds> {
     if (this.windows === undefined) return {};
     const wall = this.startWall + now;
-    this.windows.advance(wall);
-    return scheduledBounds(this.config, this.windows.current(), wall);
+    return scheduledBounds(this.config, this.windows.current(wall), wall);
   }
 
   close(): void {

@@ -3,7 +3,7 @@
  * (schedule-book.ts) and the replay (simulate.ts) both keep them here, so that a recording
  * replays to the same bounds at the same ticks.
  *
- * `advance(now)` opens the window of every firing in (the last moment advanced to, `now`]: the
+ * `current(now)` first opens the window of every firing in (the last moment read, `now`]: the
  * cron expression itself says whether a schedule fired, not when node-cron's timer delivered the
  * firing. A tick on the same second as a firing thus sees it open, live as in the replay, however
  * the two timers race. The timer's firing (`fired`) opens the same window again, harmlessly.
@@ -50,8 +50,8 @@ export class ScheduleWindows {
     this.checked = Math.max(this.checked, now);
   }
 
-  /** Opens the windows of the firings after the last moment advanced to, up to `now`. */
-  advance(now: number): void {
+  /** Opens the windows of the firings after the last moment read, up to `now`. */
+  private advance(now: number): void {
     if (now <= this.checked) return;
     for (const matcher of this.matchers.values())
       this.openAt(matcher.spec, matcher.latest(now, this.checked));
@@ -65,8 +65,9 @@ export class ScheduleWindows {
     return true;
   }
 
-  /** The windows as they stand (open or not). */
-  current(): readonly ScheduleWindow[] {
+  /** The windows as they stand at `now` (open or not), the firings up to `now` counted. */
+  current(now: number): readonly ScheduleWindow[] {
+    this.advance(now);
     return [...this.windows.values()];
   }
 
